@@ -1,0 +1,32 @@
+// First step of the consume path: reads the raw body as a JSON object, or says exactly why it cannot.
+import type { ConsumeMessage } from 'amqplib';
+import { MessageDecodeError } from '../errors/message-errors';
+
+const JSON_CONTENT_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
+
+export function decodeBody(raw: ConsumeMessage, maxBytes: number, expectedType: string): unknown {
+  const { contentType, contentEncoding, type } = raw.properties;
+  if (type !== undefined && type !== expectedType) {
+    throw new MessageDecodeError(`Unknown message type "${String(type)}" for a handler of "${expectedType}"`);
+  }
+  // A missing content type is read as JSON: many producers leave it out, and a parse failure still dead-letters.
+  if (contentType !== undefined && !JSON_CONTENT_TYPE.test(String(contentType))) {
+    throw new MessageDecodeError(`Unsupported content type "${String(contentType)}"; expected application/json`);
+  }
+  if (contentEncoding !== undefined && !/^(utf-?8|identity)$/i.test(String(contentEncoding))) {
+    throw new MessageDecodeError(`Unsupported content encoding "${String(contentEncoding)}"`);
+  }
+  if (raw.content.length > maxBytes) {
+    throw new MessageDecodeError(`Body of ${raw.content.length} bytes exceeds the limit of ${maxBytes} bytes`);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.content.toString('utf8'));
+  } catch (error) {
+    throw new MessageDecodeError(`Body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new MessageDecodeError('Body must be a JSON object');
+  }
+  return body;
+}

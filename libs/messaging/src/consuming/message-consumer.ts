@@ -1,0 +1,217 @@
+// Consumes one handler's queue: runs each delivery through the consume pipeline and settles it as decided.
+import { Logger } from '@nestjs/common';
+import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { ConsumeMessage } from 'amqplib';
+import type { ErrorClassifier } from '../errors/classify-error';
+import type { AmqpConnection } from '../connection/amqp-connection';
+import { runWithCorrelation } from '../correlation/correlation-context';
+import { deadLetterHeaders, errorMessage, retryHeaders } from '../dead-letter/dead-letter-headers';
+import { faultOf, type Fault } from '../dead-letter/fault';
+import type { MessageClass } from '../message/message-class';
+import type { ResolvedMessagingOptions } from '../options/messaging-options';
+import { buildOutgoingMessage } from '../publishing/outgoing-message';
+import type { DelayInfrastructure } from '../retry/delay-infrastructure';
+import type { Topology } from '../topology/topology';
+import { decodeBody } from './decode-body';
+import { MessageContext } from './message-context';
+import { ACK, decideOutcome, type Outcome } from './outcome';
+
+export interface HandlerDefinition {
+  messageClass: MessageClass;
+  queue: string;
+  prefetch: number;
+  retry: ResolvedMessagingOptions['retry'];
+  /** Handler rules first, then the module's; the library's own rules come last (see classifyError). */
+  classifiers: ErrorClassifier[];
+  /** `Class.method`, for logs and the x-handler header. */
+  name: string;
+  /** Calls the handler through Nest (guards, interceptors, pipes, filters). */
+  invoke: (body: unknown, context: MessageContext) => Promise<unknown>;
+}
+
+export interface ConsumerDependencies {
+  connection: AmqpConnection;
+  topology: Topology;
+  delays: DelayInfrastructure;
+  options: ResolvedMessagingOptions;
+}
+
+export class MessageConsumer {
+  private readonly logger = new Logger('Messaging');
+  private channel?: ChannelWrapper;
+  /** Bumped on every (re)connect: a delivery from an older channel cannot be acked on the new one. */
+  private generation = 0;
+  private readonly inFlight = new Set<Promise<void>>();
+  private consuming = false;
+
+  constructor(
+    readonly definition: HandlerDefinition,
+    private readonly deps: ConsumerDependencies,
+  ) {}
+
+  get queue(): string {
+    return this.definition.queue;
+  }
+
+  /** True while the consumer is registered on an open channel. */
+  get isRunning(): boolean {
+    return this.consuming && this.deps.connection.isConnected();
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  async start(): Promise<void> {
+    const { queue, messageClass, prefetch } = this.definition;
+    const { topology, options, delays } = this.deps;
+    this.channel = this.deps.connection.createChannel({
+      name: `consumer:${queue}`,
+      setup: async (channel: Parameters<Topology['declareEventsExchange']>[0]) => {
+        this.generation++;
+        await topology.declareHandlerQueue(channel, {
+          queue,
+          messageType: messageClass.messageType,
+          queueType: options.queueType,
+          // The broker's own limit is a backstop behind the library's guard, which dead-letters with reasons first.
+          deliveryLimit: options.maxRedeliveries + 2,
+        });
+        await delays.declareFor(channel, queue);
+      },
+    });
+    this.channel.on('error', (error: Error) => this.logger.error({ event: 'consumer.channel_error', queue, reason: error.message }));
+    await this.channel.consume(queue, (raw) => this.onDelivery(raw), { prefetch });
+    this.consuming = true;
+  }
+
+  /** Resolves once the queue is declared and the consumer registered on the current channel. */
+  async waitUntilReady(): Promise<void> {
+    if (!this.channel) throw new Error(`Consumer of ${this.queue} was not started`);
+    await this.channel.waitForConnect();
+  }
+
+  /** Stops taking deliveries, waits (bounded) for the ones in flight to settle, then closes the channel. */
+  async stop(timeoutMs: number): Promise<void> {
+    if (!this.channel) return;
+    this.consuming = false;
+    await this.channel.cancelAll().catch(() => undefined);
+    await settleWithin([...this.inFlight], timeoutMs);
+    if (this.inFlight.size > 0) {
+      this.logger.warn({ event: 'consumer.stop_timeout', queue: this.queue, inFlight: this.inFlight.size });
+    }
+    await this.channel.close().catch(() => undefined);
+    this.channel = undefined;
+  }
+
+  private onDelivery(raw: ConsumeMessage): void {
+    const generation = this.generation;
+    const task = this.process(raw)
+      .then((outcome) => this.settle(raw, generation, outcome))
+      .catch((error: unknown) => {
+        this.logger.error({ event: 'consumer.settle_failed', queue: this.queue, reason: errorMessage(error) });
+      })
+      .finally(() => this.inFlight.delete(task));
+    this.inFlight.add(task);
+  }
+
+  /** decode -> envelope -> (guards, interceptors, validation pipe, handler, filters) -> outcome. Never throws. */
+  private async process(raw: ConsumeMessage): Promise<Outcome> {
+    const { definition, deps } = this;
+    const context = new MessageContext(raw, definition.queue, definition.name);
+    if (context.redeliveries > deps.options.maxRedeliveries) {
+      const error = new Error(`Redelivered ${context.redeliveries} times without being settled (consumer crash loop?)`);
+      return { action: 'dead-letter', reason: 'redelivery-limit', error };
+    }
+    try {
+      const body = decodeBody(raw, deps.options.maxMessageBytes, definition.messageClass.messageType);
+      await runWithCorrelation({ correlationId: context.correlationId, causationId: context.messageId }, () =>
+        definition.invoke(body, context),
+      );
+      return ACK;
+    } catch (error) {
+      return decideOutcome(error, context.attempt, { retry: definition.retry, classifiers: definition.classifiers });
+    }
+  }
+
+  private async settle(raw: ConsumeMessage, generation: number, outcome: Outcome): Promise<void> {
+    const channel = this.channel;
+    if (!channel) return;
+    const context = new MessageContext(raw, this.definition.queue, this.definition.name);
+    const fields = { queue: this.queue, messageId: context.messageId, type: context.messageType, correlationId: context.correlationId, attempt: context.attempt };
+    try {
+      if (outcome.action === 'retry') {
+        const route = this.deps.delays.route(this.queue, outcome.delayMs);
+        await channel.publish(route.exchange, route.routingKey, raw.content, {
+          ...raw.properties,
+          headers: { ...retryHeaders(raw, context.attempt), ...route.headers },
+          persistent: true,
+        });
+        this.logger.warn({ event: 'message.retry_scheduled', ...fields, delayMs: outcome.delayMs, reason: errorMessage(outcome.error) });
+      } else if (outcome.action === 'dead-letter') {
+        const { names } = this.deps.topology;
+        const headers = deadLetterHeaders(raw, { reason: outcome.reason, error: outcome.error, attempt: context.attempt, queue: this.queue, handler: this.definition.name });
+        await channel.publish(names.deadLetterExchange, names.deadLetterQueue(this.queue), raw.content, {
+          ...raw.properties,
+          headers,
+          persistent: true,
+        });
+        this.logger.error({ event: 'message.dead_lettered', ...fields, errorType: outcome.reason, reason: errorMessage(outcome.error) });
+        await this.publishFault(channel, raw, context, headers);
+      }
+    } catch (error) {
+      // The copy did not reach the broker: give the delivery back rather than lose it.
+      this.logger.error({ event: 'message.settle_publish_failed', ...fields, reason: errorMessage(error) });
+      if (generation === this.generation) channel.nack(raw, false, true);
+      return;
+    }
+    if (generation === this.generation) channel.ack(raw);
+    else this.logger.warn({ event: 'message.ack_skipped_channel_replaced', ...fields });
+  }
+
+  private async publishFault(channel: ChannelWrapper, raw: ConsumeMessage, context: MessageContext, headers: Record<string, unknown>): Promise<void> {
+    if (!this.deps.options.publishFaults) return;
+    const faultClass = faultOf(this.definition.messageClass);
+    const fault: Fault = {
+      messageId: context.messageId,
+      messageType: this.definition.messageClass.messageType,
+      correlationId: context.correlationId,
+      queue: this.queue,
+      handler: this.definition.name,
+      errorType: String(headers['x-error-type']),
+      errorMessage: String(headers['x-error-message']),
+      attempts: context.attempt,
+      failedAt: String(headers['x-last-failed-at']),
+      message: parseObject(raw.content),
+    };
+    const outgoing = buildOutgoingMessage(faultClass, fault, this.deps.options.exchange, this.deps.options.serviceName, {
+      correlationId: context.correlationId,
+      causationId: context.messageId,
+    });
+    try {
+      await channel.publish(outgoing.exchange, outgoing.routingKey, outgoing.content, outgoing.properties);
+    } catch (error) {
+      // The dead letter is safe in its queue; a lost fault event is reported, not retried forever.
+      this.logger.error({ event: 'fault.publish_failed', queue: this.queue, messageId: context.messageId, reason: errorMessage(error) });
+    }
+  }
+}
+
+function parseObject(content: Buffer): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(content.toString('utf8'));
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function settleWithin(tasks: Promise<unknown>[], timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.allSettled(tasks),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+}

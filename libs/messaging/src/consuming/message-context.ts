@@ -1,0 +1,55 @@
+// What a handler learns about the delivery it is handling, without touching raw broker objects.
+import type { ConsumeMessage } from 'amqplib';
+import { MessageHeaders } from '../topology/topology-names';
+
+export class MessageContext {
+  readonly messageId: string;
+  readonly messageType: string;
+  readonly correlationId: string;
+  readonly causationId?: string;
+  readonly schemaVersion?: number;
+  /** Number of this delivery, 1 for the first; retries count up, broker redeliveries do not. */
+  readonly attempt: number;
+  /** Broker redeliveries of this attempt (after a consumer crashed or its channel closed). */
+  readonly redeliveries: number;
+  readonly publishedAt?: Date;
+
+  constructor(
+    private readonly raw: ConsumeMessage,
+    /** Queue the message was consumed from. */
+    readonly queue: string,
+    /** `Class.method` of the handler. */
+    readonly handler: string,
+  ) {
+    const { properties } = raw;
+    const headers = properties.headers ?? {};
+    this.messageId = stringOr(properties.messageId, '');
+    this.messageType = stringOr(properties.type, raw.fields.routingKey);
+    this.correlationId = stringOr(headers[MessageHeaders.correlationId] ?? properties.correlationId, this.messageId);
+    this.causationId = headers[MessageHeaders.causationId] as string | undefined;
+    const version = Number(headers[MessageHeaders.schemaVersion]);
+    this.schemaVersion = Number.isInteger(version) ? version : undefined;
+    this.attempt = nonNegativeInt(headers[MessageHeaders.attempts]) + 1;
+    this.redeliveries = Math.max(nonNegativeInt(headers[MessageHeaders.deliveryCount]), raw.fields.redelivered ? 1 : 0);
+    this.publishedAt = typeof properties.timestamp === 'number' ? new Date(properties.timestamp * 1000) : undefined;
+  }
+
+  /** Headers as received. */
+  get headers(): Readonly<Record<string, unknown>> {
+    return this.raw.properties.headers ?? {};
+  }
+
+  /** The raw amqplib message, for the rare case that needs it. Never ack or nack it yourself: the library does. */
+  getMessage(): ConsumeMessage {
+    return this.raw;
+  }
+}
+
+function stringOr(value: unknown, fallback: string): string {
+  return typeof value === 'string' && value.length > 0 ? value : fallback;
+}
+
+function nonNegativeInt(value: unknown): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  return Number.isInteger(n) && n > 0 ? n : 0;
+}

@@ -1,0 +1,171 @@
+// Finds @MessageHandler methods, wraps each in Nest's context (guards, interceptors, pipes, filters), runs consumers.
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { DiscoveryService, ExternalContextCreator, MetadataScanner, type ParamsFactory } from '@nestjs/core';
+import { AmqpConnection } from '../connection/amqp-connection';
+import { MessagingConfigError } from '../errors/message-errors';
+import { MESSAGE_CONTEXT_TYPE, MESSAGE_HANDLER_METADATA, MESSAGE_HANDLER_PARAMS_METADATA, MESSAGING_OPTIONS, RETRYABLE_METADATA } from '../messaging.constants';
+import { resolveRetry, type ResolvedMessagingOptions } from '../options/messaging-options';
+import { DelayInfrastructure } from '../retry/delay-infrastructure';
+import { retryableClassifier, type RetryableOptions } from '../retry/retryable.decorator';
+import { Topology } from '../topology/topology';
+import { MessageValidationPipe } from '../validation/message-validation.pipe';
+import type { MessageContext } from './message-context';
+import { MessageConsumer, type HandlerDefinition } from './message-consumer';
+import type { MessageHandlerMetadata } from './message-handler.decorator';
+
+// Parameter kinds, numeric as Nest's ExternalContextCreator expects.
+const PAYLOAD = 0;
+const CONTEXT = 1;
+
+/** Hands a handler its two arguments: the message and its MessageContext. */
+const paramsFactory: ParamsFactory = {
+  exchangeKeyForValue(type: number, _data: unknown, args: unknown[]) {
+    return type === PAYLOAD ? args[0] : type === CONTEXT ? args[1] : undefined;
+  },
+};
+
+@Injectable()
+export class MessageHandlerRegistry implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Messaging');
+  private readonly consumers: MessageConsumer[] = [];
+  private readonly delays: DelayInfrastructure;
+  private stopping = false;
+
+  constructor(
+    @Inject(MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly contextCreator: ExternalContextCreator,
+    private readonly connection: AmqpConnection,
+    private readonly topology: Topology,
+  ) {
+    this.delays = new DelayInfrastructure(options.delay, options.queueType, connection, topology);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const definitions = this.discover();
+    if (!this.options.consume) return;
+    for (const definition of definitions) {
+      const consumer = new MessageConsumer(definition, {
+        connection: this.connection,
+        topology: this.topology,
+        delays: this.delays,
+        options: this.options,
+      });
+      this.consumers.push(consumer);
+      await consumer.start();
+      this.logger.log({ event: 'consumer.started', queue: definition.queue, handler: definition.name, type: definition.messageClass.messageType });
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(this.consumers.map((consumer) => consumer.stop(this.options.shutdownTimeoutMs)));
+  }
+
+  /**
+   * Resolves once every consumer has declared its queues and registered with the broker; rejects after `timeoutMs`.
+   * Publishing before this point can miss queues that do not exist yet.
+   */
+  async waitUntilReady(timeoutMs = 15_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        Promise.all(this.consumers.map((consumer) => consumer.waitUntilReady())),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`Consumers not ready within ${timeoutMs} ms (is the broker up?)`)), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Every consumer is registered on an open channel (false during shutdown). */
+  get isConsuming(): boolean {
+    return !this.stopping && this.consumers.every((consumer) => consumer.isRunning);
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  get queues(): string[] {
+    return this.consumers.map((consumer) => consumer.queue);
+  }
+
+  /** The delay mechanism in use, once the first consumer has set up ('ladder' or 'plugin'). */
+  get delayMechanism(): string | undefined {
+    return this.delays.chosen;
+  }
+
+  private discover(): HandlerDefinition[] {
+    const definitions: HandlerDefinition[] = [];
+    const wrappers = [...this.discovery.getProviders(), ...this.discovery.getControllers()];
+    for (const wrapper of wrappers) {
+      const { instance } = wrapper;
+      if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
+      const prototype = Object.getPrototypeOf(instance) as object;
+      for (const method of this.scanner.getAllMethodNames(prototype)) {
+        const handler = (prototype as Record<string, unknown>)[method];
+        if (typeof handler !== 'function') continue;
+        const metadata = Reflect.getMetadata(MESSAGE_HANDLER_METADATA, handler) as MessageHandlerMetadata | undefined;
+        if (!metadata) continue;
+        const retryable = Reflect.getMetadata(RETRYABLE_METADATA, handler) as RetryableOptions | undefined;
+        definitions.push(this.define(instance as object, method, metadata, retryable));
+      }
+    }
+    const seen = new Map<string, string>();
+    for (const { queue, name } of definitions) {
+      const other = seen.get(queue);
+      if (other) throw new MessagingConfigError('queue', `handlers ${other} and ${name} both consume "${queue}"; give one a queue of its own`);
+      seen.set(queue, name);
+    }
+    return definitions;
+  }
+
+  private define(instance: object, method: string, metadata: MessageHandlerMetadata, retryable?: RetryableOptions): HandlerDefinition {
+    const name = `${instance.constructor.name}.${method}`;
+    const { messageClass } = metadata;
+    const prefetch = metadata.prefetch ?? this.options.prefetch;
+    if (!Number.isInteger(prefetch) || prefetch < 1) throw new MessagingConfigError(`${name} prefetch`, 'must be an integer >= 1');
+    // The payload goes through the library's validation pipe after any global or @UsePipes pipes.
+    Reflect.defineMetadata(
+      MESSAGE_HANDLER_PARAMS_METADATA,
+      {
+        [`${PAYLOAD}:0`]: { index: 0, data: undefined, pipes: [new MessageValidationPipe(messageClass, this.options.unknownFields)] },
+        [`${CONTEXT}:1`]: { index: 1, data: undefined, pipes: [] },
+      },
+      instance.constructor,
+      method,
+    );
+    const callback = (instance as Record<string, (...args: unknown[]) => unknown>)[method];
+    const invoke = this.contextCreator.create(
+      instance,
+      callback,
+      method,
+      MESSAGE_HANDLER_PARAMS_METADATA,
+      paramsFactory,
+      undefined,
+      undefined,
+      undefined,
+      MESSAGE_CONTEXT_TYPE,
+    ) as (body: unknown, context: MessageContext) => Promise<unknown>;
+    const handlerRule = retryable ? retryableClassifier(retryable) : undefined;
+    return {
+      messageClass,
+      queue: metadata.queue ?? this.topology.names.handlerQueue(messageClass.messageType),
+      prefetch,
+      retry: resolveRetry(retryable, this.options.retry, `@Retryable of ${name}`),
+      classifiers: [...(handlerRule ? [handlerRule] : []), ...this.options.errorClassifiers],
+      name,
+      invoke,
+    };
+  }
+}

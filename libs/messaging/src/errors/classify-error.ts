@@ -1,0 +1,45 @@
+// Turns an error into the kind that decides its fate: retried (transient) or dead-lettered (permanent, validation).
+import { HttpException } from '@nestjs/common';
+import { MessageDecodeError, MessageValidationError, PermanentError, TransientError } from './message-errors';
+
+export type ErrorKind = 'validation' | 'permanent' | 'transient';
+
+/** A user-supplied rule: return a kind to decide, or undefined to leave the error to the next rule. */
+export type ErrorClassifier = (error: unknown) => ErrorKind | undefined;
+
+const TRANSIENT_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+]);
+
+/** The library's own rules: named classes first, then HTTP status, then Node socket codes; unknown errors are transient. */
+export const defaultClassifier: ErrorClassifier = (error) => {
+  if (error instanceof MessageValidationError || error instanceof MessageDecodeError) return 'validation';
+  if (error instanceof PermanentError) return 'permanent';
+  if (error instanceof TransientError) return 'transient';
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    if (status === 408 || status === 429) return 'transient';
+    return status >= 400 && status < 500 ? 'permanent' : 'transient';
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && TRANSIENT_NODE_CODES.has(code)) return 'transient';
+  if (error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError) return 'permanent';
+  return 'transient';
+};
+
+/** Classifies with the user's rules first (in order), then the library's. */
+export function classifyError(error: unknown, classifiers: readonly ErrorClassifier[] = []): ErrorKind {
+  for (const classify of classifiers) {
+    const kind = classify(error);
+    if (kind) return kind;
+  }
+  return defaultClassifier(error) ?? 'transient';
+}

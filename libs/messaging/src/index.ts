@@ -1,0 +1,41 @@
+// Public API of the messaging library. Anything not exported here is internal.
+export { MessagingModule, type MessagingModuleAsyncOptions } from './messaging.module';
+export {
+  DEFAULT_AMQP_URL,
+  resolveMessagingOptions,
+  type BackoffOptions,
+  type DelayMode,
+  type JitterMode,
+  type MessagingModuleOptions,
+  type QueueType,
+  type ResolvedMessagingOptions,
+  type RetryOptions,
+  type TlsOptions,
+} from './options/messaging-options';
+export { MESSAGING_OPTIONS, MESSAGE_CONTEXT_TYPE } from './messaging.constants';
+export { AmqpConnection } from './connection/amqp-connection';
+export { MessagePublisher, type PublishReceipt } from './publishing/message-publisher';
+export type { OutgoingMessage, PublishOptions } from './publishing/outgoing-message';
+export { MessageHandler, type MessageHandlerOptions } from './consuming/message-handler.decorator';
+export { MessageHandlerRegistry } from './consuming/message-handler-registry';
+export { MessageContext } from './consuming/message-context';
+export { Retryable, type RetryableOptions } from './retry/retryable.decorator';
+export { Fault, faultOf } from './dead-letter/fault';
+export type { MessageClass, MessageData } from './message/message-class';
+export { validateMessage } from './validation/validate-message';
+export {
+  MessageDecodeError,
+  MessageValidationError,
+  MessagingConfigError,
+  PermanentError,
+  PublishError,
+  TransientError,
+  type ValidationIssue,
+} from './errors/message-errors';
+export { classifyError, defaultClassifier, type ErrorClassifier, type ErrorKind } from './errors/classify-error';
+export {
+  CorrelationIdMiddleware,
+  CORRELATION_HTTP_HEADER,
+} from './correlation/correlation-id.middleware';
+export { currentCorrelation, runWithCorrelation, type CorrelationContext } from './correlation/correlation-context';
+export { TopologyNames, MessageHeaders, DELAY_LEVELS } from './topology/topology-names';

@@ -1,0 +1,208 @@
+// Options of MessagingModule: the typed interface, its defaults in one place, and validation at start.
+import type { ErrorClassifier } from '../errors/classify-error';
+import { MessagingConfigError } from '../errors/message-errors';
+
+export type QueueType = 'quorum' | 'classic';
+export type DelayMode = 'ladder' | 'plugin' | 'auto';
+export type JitterMode = 'full' | 'equal' | 'none';
+
+export interface BackoffOptions {
+  /** Delay before the second attempt. Default 2000 ms. */
+  initialMs?: number;
+  /** Growth per attempt. Default 2. */
+  factor?: number;
+  /** Upper bound of one delay. Default 300000 ms (5 min). */
+  maxMs?: number;
+  /** Randomisation, to keep retries of a burst apart. Default 'full'. */
+  jitter?: JitterMode;
+}
+
+export interface RetryOptions {
+  /** Deliveries a message gets in all, the first included. Default 4. */
+  maxAttempts?: number;
+  backoff?: BackoffOptions;
+}
+
+export interface TlsOptions {
+  /** PEM of the CA(s) that signed the broker's certificate. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Client certificate and key, for brokers that authenticate clients by certificate. */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  passphrase?: string;
+  /** Default true. Turn off only for a local broker with a self-signed certificate. */
+  rejectUnauthorized?: boolean;
+  servername?: string;
+}
+
+export interface MessagingModuleOptions {
+  /** Name of this service; prefixes its queues (`<service>.<message-type>`). Required (or SERVICE_NAME). */
+  serviceName?: string;
+  /** amqp:// or amqps:// URL. Default AMQP_URL, else amqp://guest:guest@127.0.0.1:5672. */
+  url?: string;
+  tls?: TlsOptions;
+  /** Topic exchange of domain events. Default 'domain.events'. */
+  exchange?: string;
+  /** Type of the queues the library declares. Default 'quorum'. */
+  queueType?: QueueType;
+  /** Unacknowledged deliveries per handler. Default 20. */
+  prefetch?: number;
+  /** Largest body a consumer accepts; larger ones are dead-lettered. Default 1 MiB. */
+  maxMessageBytes?: number;
+  /** What to do with fields a message class does not declare. Default 'strip'. */
+  unknownFields?: 'strip' | 'reject';
+  /** How long a publish may wait for a connection and the broker's confirm before it fails. Default 10000 ms. */
+  publishTimeoutMs?: number;
+  /** AMQP heartbeat. Default 10 s. */
+  heartbeatSeconds?: number;
+  /** Reconnect backoff: first wait and its cap; doubles in between. Default 250 ms .. 15000 ms. */
+  reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** How long shutdown waits for in-flight handlers. Default 10000 ms. */
+  shutdownTimeoutMs?: number;
+  /** Default retry policy of handlers; @Retryable overrides it per handler. */
+  retry?: RetryOptions;
+  /** Delayed redelivery: the plugin-free ladder, the x-delayed-message plugin, or whichever the broker has. Default 'auto'. */
+  delay?: DelayMode;
+  /** Redeliveries (by the broker, after a crash) tolerated before a message is dead-lettered. Default 10. */
+  maxRedeliveries?: number;
+  /** Extra rules that classify errors as transient or permanent, consulted before the library's. */
+  errorClassifiers?: ErrorClassifier[];
+  /** Publish a fault event when a message is dead-lettered. Default true. */
+  publishFaults?: boolean;
+  /** Start consumers when the application boots. Default true; false makes a publish-only service. */
+  consume?: boolean;
+}
+
+export interface ResolvedMessagingOptions {
+  serviceName: string;
+  url: string;
+  tls?: TlsOptions;
+  exchange: string;
+  queueType: QueueType;
+  prefetch: number;
+  maxMessageBytes: number;
+  unknownFields: 'strip' | 'reject';
+  publishTimeoutMs: number;
+  heartbeatSeconds: number;
+  reconnect: { initialDelayMs: number; maxDelayMs: number };
+  shutdownTimeoutMs: number;
+  retry: { maxAttempts: number; backoff: Required<BackoffOptions> };
+  delay: DelayMode;
+  maxRedeliveries: number;
+  errorClassifiers: ErrorClassifier[];
+  publishFaults: boolean;
+  consume: boolean;
+}
+
+export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** Merges options over the environment and the defaults, and checks every key. Throws MessagingConfigError. */
+export function resolveMessagingOptions(
+  options: MessagingModuleOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedMessagingOptions {
+  const resolved: ResolvedMessagingOptions = {
+    serviceName: options.serviceName ?? env.SERVICE_NAME ?? '',
+    url: options.url ?? env.AMQP_URL ?? DEFAULT_AMQP_URL,
+    tls: options.tls,
+    exchange: options.exchange ?? env.AMQP_EXCHANGE ?? 'domain.events',
+    queueType: options.queueType ?? (env.AMQP_QUEUE_TYPE as QueueType | undefined) ?? 'quorum',
+    prefetch: options.prefetch ?? numberFromEnv(env, 'AMQP_PREFETCH') ?? 20,
+    maxMessageBytes: options.maxMessageBytes ?? 1024 * 1024,
+    unknownFields: options.unknownFields ?? 'strip',
+    publishTimeoutMs: options.publishTimeoutMs ?? 10_000,
+    heartbeatSeconds: options.heartbeatSeconds ?? 10,
+    reconnect: {
+      initialDelayMs: options.reconnect?.initialDelayMs ?? 250,
+      maxDelayMs: options.reconnect?.maxDelayMs ?? 15_000,
+    },
+    shutdownTimeoutMs: options.shutdownTimeoutMs ?? 10_000,
+    retry: resolveRetry(options.retry, { maxAttempts: 4, backoff: DEFAULT_BACKOFF }, 'retry'),
+    delay: options.delay ?? (env.AMQP_DELAY as DelayMode | undefined) ?? 'auto',
+    maxRedeliveries: options.maxRedeliveries ?? 10,
+    errorClassifiers: options.errorClassifiers ?? [],
+    publishFaults: options.publishFaults ?? true,
+    consume: options.consume ?? true,
+  };
+
+  if (!resolved.serviceName) throw new MessagingConfigError('serviceName', 'is required (or set SERVICE_NAME)');
+  if (!NAME_PATTERN.test(resolved.serviceName)) {
+    throw new MessagingConfigError('serviceName', `"${resolved.serviceName}" may hold only letters, digits, ".", "_", "-"`);
+  }
+  if (!NAME_PATTERN.test(resolved.exchange)) {
+    throw new MessagingConfigError('exchange', `"${resolved.exchange}" may hold only letters, digits, ".", "_", "-"`);
+  }
+  checkUrl(resolved.url);
+  oneOf('queueType', resolved.queueType, ['quorum', 'classic']);
+  oneOf('unknownFields', resolved.unknownFields, ['strip', 'reject']);
+  oneOf('delay', resolved.delay, ['ladder', 'plugin', 'auto']);
+  positiveInt('prefetch', resolved.prefetch, 1, 65_535);
+  positiveInt('maxMessageBytes', resolved.maxMessageBytes, 1);
+  positiveInt('publishTimeoutMs', resolved.publishTimeoutMs, 1);
+  positiveInt('heartbeatSeconds', resolved.heartbeatSeconds, 0);
+  positiveInt('reconnect.initialDelayMs', resolved.reconnect.initialDelayMs, 1);
+  positiveInt('reconnect.maxDelayMs', resolved.reconnect.maxDelayMs, resolved.reconnect.initialDelayMs);
+  positiveInt('shutdownTimeoutMs', resolved.shutdownTimeoutMs, 0);
+  positiveInt('maxRedeliveries', resolved.maxRedeliveries, 1);
+  return resolved;
+}
+
+export const DEFAULT_BACKOFF: Required<BackoffOptions> = { initialMs: 2000, factor: 2, maxMs: 300_000, jitter: 'full' };
+
+/** Merges a retry policy over a base one and checks it; `key` names the option in errors. */
+export function resolveRetry(
+  retry: RetryOptions | undefined,
+  base: ResolvedMessagingOptions['retry'],
+  key: string,
+): ResolvedMessagingOptions['retry'] {
+  const merged = {
+    maxAttempts: retry?.maxAttempts ?? base.maxAttempts,
+    backoff: { ...base.backoff, ...stripUndefined(retry?.backoff ?? {}) },
+  };
+  positiveInt(`${key}.maxAttempts`, merged.maxAttempts, 1, 1000);
+  positiveInt(`${key}.backoff.initialMs`, merged.backoff.initialMs, 0);
+  positiveInt(`${key}.backoff.maxMs`, merged.backoff.maxMs, merged.backoff.initialMs);
+  if (!(merged.backoff.factor >= 1)) throw new MessagingConfigError(`${key}.backoff.factor`, 'must be a number >= 1');
+  oneOf(`${key}.backoff.jitter`, merged.backoff.jitter, ['full', 'equal', 'none']);
+  return merged;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function numberFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? undefined : Number(raw);
+}
+
+function checkUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new MessagingConfigError('url', `"${redactUrl(url)}" is not a URL`);
+  }
+  if (parsed.protocol !== 'amqp:' && parsed.protocol !== 'amqps:') {
+    throw new MessagingConfigError('url', `must start with amqp:// or amqps://, got "${parsed.protocol}//"`);
+  }
+}
+
+/** The URL with its password hidden, for logs and errors. */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
+}
+
+function oneOf(key: string, value: string, allowed: readonly string[]): void {
+  if (!allowed.includes(value)) {
+    throw new MessagingConfigError(key, `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got "${value}"`);
+  }
+}
+
+function positiveInt(key: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new MessagingConfigError(key, `must be an integer from ${min} to ${max}, got ${String(value)}`);
+  }
+}

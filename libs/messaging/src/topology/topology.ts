@@ -1,0 +1,85 @@
+// Declares the broker objects the library relies on. Runs on every (re)connect of a channel, so it must be idempotent.
+import type { Channel } from 'amqp-connection-manager';
+import type { QueueType } from '../options/messaging-options';
+import {
+  DELAY_LEVELS,
+  TopologyNames,
+  delayDeliveryPattern,
+  delayLevelPattern,
+} from './topology-names';
+
+export interface HandlerQueueSpec {
+  queue: string;
+  messageType: string;
+  queueType: QueueType;
+  /** Broker-side redelivery limit (quorum queues): past it the broker itself dead-letters the message. */
+  deliveryLimit: number;
+}
+
+export class Topology {
+  constructor(readonly names: TopologyNames) {}
+
+  async declareEventsExchange(channel: Channel): Promise<void> {
+    await channel.assertExchange(this.names.eventsExchange, 'topic', { durable: true });
+  }
+
+  /**
+   * The handler's queue bound by message type, its dead-letter queue, and its binding on the delay delivery exchange.
+   * A quorum queue dead-letters at least once, and hands a message that crashed its consumer too often to the DLQ.
+   */
+  async declareHandlerQueue(channel: Channel, spec: HandlerQueueSpec): Promise<void> {
+    const { names } = this;
+    const deadLetterQueue = names.deadLetterQueue(spec.queue);
+    await this.declareEventsExchange(channel);
+    await channel.assertExchange(names.deadLetterExchange, 'direct', { durable: true });
+    await channel.assertQueue(deadLetterQueue, { durable: true, arguments: { 'x-queue-type': spec.queueType } });
+    await channel.bindQueue(deadLetterQueue, names.deadLetterExchange, deadLetterQueue);
+
+    const args: Record<string, unknown> = {
+      'x-queue-type': spec.queueType,
+      'x-dead-letter-exchange': names.deadLetterExchange,
+      'x-dead-letter-routing-key': deadLetterQueue,
+    };
+    if (spec.queueType === 'quorum') {
+      args['x-delivery-limit'] = spec.deliveryLimit;
+      args['x-dead-letter-strategy'] = 'at-least-once';
+      args['x-overflow'] = 'reject-publish';
+    }
+    await channel.assertQueue(spec.queue, { durable: true, arguments: args });
+    await channel.bindQueue(spec.queue, names.eventsExchange, spec.messageType);
+    await this.declareDelayDelivery(channel);
+    await channel.bindQueue(spec.queue, names.delayDeliveryExchange, delayDeliveryPattern(spec.queue));
+  }
+
+  /**
+   * The delay ladder: level L is a topic exchange and a queue whose messages live 2^L seconds and then fall to level
+   * L-1 (level 0 falls to the delivery exchange). A routing key whose word for L is 1 waits in L's queue; one whose
+   * word is 0 passes straight down through an exchange-to-exchange binding.
+   */
+  async declareDelayLadder(channel: Channel, queueType: QueueType): Promise<void> {
+    const { names } = this;
+    await this.declareDelayDelivery(channel);
+    for (let level = 0; level < DELAY_LEVELS; level++) {
+      const exchange = names.delayLevelExchange(level);
+      const queue = names.delayLevelQueue(level);
+      const below = level === 0 ? names.delayDeliveryExchange : names.delayLevelExchange(level - 1);
+      await channel.assertExchange(exchange, 'topic', { durable: true });
+      const args: Record<string, unknown> = {
+        'x-queue-type': queueType,
+        'x-message-ttl': 2 ** level * 1000,
+        'x-dead-letter-exchange': below,
+      };
+      if (queueType === 'quorum') {
+        args['x-dead-letter-strategy'] = 'at-least-once';
+        args['x-overflow'] = 'reject-publish';
+      }
+      await channel.assertQueue(queue, { durable: true, arguments: args });
+      await channel.bindQueue(queue, exchange, delayLevelPattern(level, '1'));
+      await channel.bindExchange(below, exchange, delayLevelPattern(level, '0'));
+    }
+  }
+
+  private async declareDelayDelivery(channel: Channel): Promise<void> {
+    await channel.assertExchange(this.names.delayDeliveryExchange, 'topic', { durable: true });
+  }
+}

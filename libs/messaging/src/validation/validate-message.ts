@@ -1,0 +1,40 @@
+// Turns plain data into an instance of a message class and checks it, for both ends: publish and consume.
+import { plainToInstance } from 'class-transformer';
+import { validate, type ValidationError } from 'class-validator';
+import { MessageValidationError, type ValidationIssue } from '../errors/message-errors';
+import type { MessageClass } from '../message/message-class';
+
+export interface ValidateMessageOptions {
+  /** 'strip' drops undeclared fields; 'reject' fails the message. */
+  unknownFields: 'strip' | 'reject';
+}
+
+/** Returns a validated instance of `type` built from `data`, or throws MessageValidationError with every issue. */
+export async function validateMessage<T extends object>(
+  type: MessageClass<T>,
+  data: unknown,
+  options: ValidateMessageOptions,
+): Promise<T> {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new MessageValidationError(type.messageType, [{ path: '(root)', reasons: ['must be a JSON object'] }]);
+  }
+  const instance = data instanceof type ? data : plainToInstance(type, data);
+  const errors = await validate(instance, {
+    whitelist: true,
+    forbidNonWhitelisted: options.unknownFields === 'reject',
+    forbidUnknownValues: true,
+    validationError: { target: false, value: false },
+  });
+  if (errors.length > 0) throw new MessageValidationError(type.messageType, flattenIssues(errors));
+  return instance;
+}
+
+function flattenIssues(errors: ValidationError[], parent = ''): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const error of errors) {
+    const path = parent ? `${parent}.${error.property}` : error.property;
+    if (error.constraints) issues.push({ path, reasons: Object.values(error.constraints) });
+    if (error.children?.length) issues.push(...flattenIssues(error.children, path));
+  }
+  return issues;
+}

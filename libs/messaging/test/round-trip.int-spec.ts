@@ -1,0 +1,143 @@
+// Integration: the module against the real broker — round trip, validation at both ends, correlation, confirms.
+import { Injectable, type INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { IsInt, IsString, Min } from 'class-validator';
+import {
+  MessageContext,
+  MessageHandler,
+  MessageHandlerRegistry,
+  MessagePublisher,
+  MessageValidationError,
+  MessagingModule,
+  runWithCorrelation,
+} from '@app/messaging';
+import { createTestVhost, eventually, getOne, type TestVhost } from '../../../test/support/test-broker';
+
+class PingSent {
+  static readonly messageType = 'ping.sent';
+  static readonly schemaVersion = 1;
+  @IsString() text!: string;
+  @IsInt() @Min(0) hops!: number;
+}
+
+class PongSent {
+  static readonly messageType = 'pong.sent';
+  static readonly schemaVersion = 2;
+  @IsString() text!: string;
+}
+
+interface Seen {
+  message: object;
+  context: MessageContext;
+}
+
+@Injectable()
+class PingHandler {
+  readonly pings: Seen[] = [];
+  readonly pongs: Seen[] = [];
+  constructor(private readonly publisher: MessagePublisher) {}
+
+  @MessageHandler(PingSent)
+  async onPing(message: PingSent, context: MessageContext): Promise<void> {
+    this.pings.push({ message, context });
+    await this.publisher.publish(PongSent, { text: `re: ${message.text}` });
+  }
+
+  @MessageHandler(PongSent)
+  onPong(message: PongSent, context: MessageContext): void {
+    this.pongs.push({ message, context });
+  }
+}
+
+describe('MessagingModule against RabbitMQ', () => {
+  let vhost: TestVhost;
+  let app: INestApplication;
+  let handler: PingHandler;
+  let publisher: MessagePublisher;
+
+  beforeAll(async () => {
+    vhost = await createTestVhost('round-trip');
+    const moduleRef = await Test.createTestingModule({
+      imports: [MessagingModule.forRoot({ url: vhost.url, serviceName: 'rt', queueType: 'classic', delay: 'ladder' })],
+      providers: [PingHandler],
+    }).compile();
+    app = moduleRef.createNestApplication();
+    await app.init();
+    await app.get(MessageHandlerRegistry).waitUntilReady();
+    handler = app.get(PingHandler);
+    publisher = app.get(MessagePublisher);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await vhost?.delete();
+  });
+
+  it('delivers a published message to its handler as a validated instance, with envelope and ids', async () => {
+    const receipt = await publisher.publish(PingSent, { text: 'hello', hops: 1 });
+    await eventually(() => handler.pings.some((p) => p.context.messageId === receipt.messageId), 'ping handled');
+    const seen = handler.pings.find((p) => p.context.messageId === receipt.messageId)!;
+    expect(seen.message).toBeInstanceOf(PingSent);
+    expect(seen.message).toEqual(Object.assign(new PingSent(), { text: 'hello', hops: 1 }));
+    expect(seen.context.messageType).toBe('ping.sent');
+    expect(seen.context.schemaVersion).toBe(1);
+    expect(seen.context.attempt).toBe(1);
+    expect(seen.context.correlationId).toBe(receipt.correlationId);
+    expect(seen.context.queue).toBe('rt.ping.sent');
+  });
+
+  it('carries the correlation id across two hops and sets the causation id to the handled message', async () => {
+    const correlationId = `corr-${Date.now()}`;
+    const receipt = await runWithCorrelation({ correlationId }, () => publisher.publish(PingSent, { text: 'chain', hops: 2 }));
+    await eventually(() => handler.pongs.some((p) => p.context.correlationId === correlationId), 'pong handled');
+    const pong = handler.pongs.find((p) => p.context.correlationId === correlationId)!;
+    expect(receipt.correlationId).toBe(correlationId);
+    expect(pong.context.causationId).toBe(receipt.messageId);
+    expect(pong.context.schemaVersion).toBe(2);
+    expect(pong.message).toEqual(Object.assign(new PongSent(), { text: 're: chain' }));
+  });
+
+  it('refuses an invalid message at publish with the reasons, and sends nothing', async () => {
+    const before = handler.pings.length;
+    const attempt = publisher.publish(PingSent, { text: 42, hops: -1 } as unknown as PingSent);
+    await expect(attempt).rejects.toBeInstanceOf(MessageValidationError);
+    await expect(attempt).rejects.toThrow(/text: text must be a string; hops: hops must not be less than 0/);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(handler.pings.length).toBe(before);
+  });
+
+  it('dead-letters a message that fails validation at consume, with the reason in its headers', async () => {
+    const connection = await vhost.connect();
+    try {
+      const channel = await connection.createConfirmChannel();
+      const body = Buffer.from(JSON.stringify({ text: 'no hops' }));
+      channel.publish('domain.events', 'ping.sent', body, { messageId: 'bad-1', type: 'ping.sent', contentType: 'application/json' });
+      await channel.waitForConfirms();
+      const dead = await getOne(connection, 'rt.ping.sent.dlq');
+      expect(dead.properties.messageId).toBe('bad-1');
+      expect(dead.content.equals(body)).toBe(true);
+      expect(dead.properties.headers?.['x-error-type']).toBe('validation');
+      expect(String(dead.properties.headers?.['x-error-message'])).toMatch(/hops/);
+      expect(dead.properties.headers?.['x-original-queue']).toBe('rt.ping.sent');
+      expect(dead.properties.headers?.['x-handler']).toBe('PingHandler.onPing');
+      expect(handler.pings.some((p) => p.context.messageId === 'bad-1')).toBe(false);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('resolves a publish only after the broker has confirmed it', async () => {
+    // A message confirmed by the broker is on its queue: with consumers of this type absent, it must be there.
+    const connection = await vhost.connect();
+    try {
+      const channel = await connection.createChannel();
+      await channel.assertQueue('observer.pong', { durable: false, exclusive: true });
+      await channel.bindQueue('observer.pong', 'domain.events', 'pong.sent');
+      await publisher.publish(PongSent, { text: 'confirmed' });
+      const check = await channel.checkQueue('observer.pong');
+      expect(check.messageCount).toBe(1);
+    } finally {
+      await connection.close();
+    }
+  });
+});
