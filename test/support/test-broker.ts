@@ -55,7 +55,7 @@ export async function getOne(connection: ChannelModel, queue: string, timeoutMs 
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const message = await channel.get(queue, { noAck: true });
-      if (message) return message as ConsumeMessage;
+      if (message) return message as unknown as ConsumeMessage;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     throw new Error(`No message on ${queue} within ${timeoutMs} ms`);

@@ -1,0 +1,26 @@
+// Public API of the contracts library: the message classes the services exchange, the field types they are made
+// of, and the tools to list them and describe them as JSON Schema.
+export { MESSAGE_TYPES, ALL_MESSAGE_CLASSES, type MessageType } from './message-types';
+
+export { OrderCreated } from './orders/order-created';
+export { OrderLine } from './orders/order-line';
+
+export { NotificationSent } from './notifications/notification-sent';
+export {
+  NotificationChannelBase,
+  EmailChannel,
+  SmsChannel,
+  PushChannel,
+  NOTIFICATION_CHANNEL_KINDS,
+  type NotificationChannel,
+  type NotificationChannelKind,
+} from './notifications/notification-channel';
+
+export { IsUuidField } from './types/is-uuid-field';
+export { IsIsoDateTimeWithOffset, isIsoDateTimeWithOffset } from './types/is-iso-date-time-with-offset';
+export { IsDecimalString, isDecimalString, type DecimalStringOptions } from './types/is-decimal-string';
+export { IsHttpUrl } from './types/is-http-url';
+export { IsCurrencyCode, isCurrencyCode } from './types/is-currency-code';
+export { IsOmittable } from './types/is-omittable';
+
+export { toJsonSchema, type JsonSchema, type JsonSchemaType, type JsonValue } from './schema/json-schema';

@@ -1,0 +1,271 @@
+import { MessagingConfigError } from '../errors/message-errors';
+import {
+  DEFAULT_AMQP_URL,
+  DEFAULT_BACKOFF,
+  redactUrl,
+  resolveMessagingOptions,
+  resolveRetry,
+  type MessagingModuleOptions,
+} from './messaging-options';
+
+/** The options resolved with no environment at all, so that the machine running the tests cannot leak in. */
+function resolve(options: MessagingModuleOptions, env: NodeJS.ProcessEnv = {}) {
+  return resolveMessagingOptions(options, env);
+}
+
+/** The MessagingConfigError that resolving `options` throws (fails the test if none is thrown). */
+function configErrorOf(options: MessagingModuleOptions, env: NodeJS.ProcessEnv = {}): MessagingConfigError {
+  try {
+    resolve(options, env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(MessagingConfigError);
+    return error as MessagingConfigError;
+  }
+  throw new Error('expected a MessagingConfigError, but the options were accepted');
+}
+
+describe('resolveMessagingOptions', () => {
+  describe('defaults', () => {
+    it('fills every option a service does not set with its documented default', () => {
+      const resolved = resolve({ serviceName: 'orders' });
+
+      expect(resolved).toEqual({
+        serviceName: 'orders',
+        url: 'amqp://guest:guest@127.0.0.1:5672',
+        tls: undefined,
+        exchange: 'domain.events',
+        queueType: 'quorum',
+        prefetch: 20,
+        maxMessageBytes: 1024 * 1024,
+        unknownFields: 'strip',
+        publishTimeoutMs: 10_000,
+        heartbeatSeconds: 10,
+        reconnect: { initialDelayMs: 250, maxDelayMs: 15_000 },
+        shutdownTimeoutMs: 10_000,
+        retry: { maxAttempts: 4, backoff: { initialMs: 2000, factor: 2, maxMs: 300_000, jitter: 'full' } },
+        delay: 'auto',
+        maxRedeliveries: 10,
+        errorClassifiers: [],
+        publishFaults: true,
+        consume: true,
+      });
+    });
+
+    it('exports the default broker URL it falls back to', () => {
+      expect(resolve({ serviceName: 'orders' }).url).toBe(DEFAULT_AMQP_URL);
+    });
+  });
+
+  describe('environment', () => {
+    const env = {
+      SERVICE_NAME: 'billing',
+      AMQP_URL: 'amqp://app:secret@rabbit.internal:5672/prod',
+      AMQP_EXCHANGE: 'company.events',
+      AMQP_QUEUE_TYPE: 'classic',
+      AMQP_PREFETCH: '5',
+      AMQP_DELAY: 'ladder',
+    };
+
+    it('reads the service name, URL, exchange, queue type, prefetch and delay mode from the environment', () => {
+      const resolved = resolve({}, env);
+
+      expect(resolved).toMatchObject({
+        serviceName: 'billing',
+        url: 'amqp://app:secret@rabbit.internal:5672/prod',
+        exchange: 'company.events',
+        queueType: 'classic',
+        prefetch: 5,
+        delay: 'ladder',
+      });
+    });
+
+    it('lets options given in code win over the environment', () => {
+      const resolved = resolve(
+        {
+          serviceName: 'orders',
+          url: 'amqp://localhost',
+          exchange: 'orders.events',
+          queueType: 'quorum',
+          prefetch: 50,
+          delay: 'plugin',
+        },
+        env,
+      );
+
+      expect(resolved).toMatchObject({
+        serviceName: 'orders',
+        url: 'amqp://localhost',
+        exchange: 'orders.events',
+        queueType: 'quorum',
+        prefetch: 50,
+        delay: 'plugin',
+      });
+    });
+
+    it('treats an empty AMQP_PREFETCH as unset', () => {
+      expect(resolve({ serviceName: 'orders' }, { AMQP_PREFETCH: '' }).prefetch).toBe(20);
+    });
+
+    it('rejects an AMQP_PREFETCH that is not a number, naming the prefetch option', () => {
+      const error = configErrorOf({ serviceName: 'orders' }, { AMQP_PREFETCH: 'lots' });
+
+      expect(error.key).toBe('prefetch');
+    });
+
+    it('rejects an unknown AMQP_QUEUE_TYPE, naming the queueType option', () => {
+      const error = configErrorOf({ serviceName: 'orders' }, { AMQP_QUEUE_TYPE: 'stream' });
+
+      expect(error.key).toBe('queueType');
+    });
+
+    it('ignores an invalid environment value that an option overrides', () => {
+      expect(resolve({ serviceName: 'orders', prefetch: 3 }, { AMQP_PREFETCH: 'lots' }).prefetch).toBe(3);
+    });
+  });
+
+  describe('URL', () => {
+    it('accepts an amqps:// URL', () => {
+      expect(resolve({ serviceName: 'orders', url: 'amqps://app:secret@rabbit.example.com:5671/prod' }).url).toBe(
+        'amqps://app:secret@rabbit.example.com:5671/prod',
+      );
+    });
+
+    it.each([
+      ['an http URL', 'http://rabbit.example.com'],
+      ['a postgres URL', 'postgres://user:pw@db:5432/x'],
+    ])('rejects %s, naming the url option', (_label, url) => {
+      const error = configErrorOf({ serviceName: 'orders', url });
+
+      expect(error.key).toBe('url');
+      expect(error.message).toMatch(/amqp:\/\/ or amqps:\/\//);
+    });
+
+    it('rejects text that is not a URL without showing its password', () => {
+      const error = configErrorOf({ serviceName: 'orders', url: 'amqp://app:s3cret@rabbit:notaport' });
+
+      expect(error.key).toBe('url');
+      expect(error.message).toMatch(/is not a URL/);
+      expect(error.message).not.toContain('s3cret');
+    });
+  });
+
+  describe('validation', () => {
+    it('requires a service name when neither the option nor SERVICE_NAME is set', () => {
+      const error = configErrorOf({});
+
+      expect(error.key).toBe('serviceName');
+      expect(error.message).toContain('"serviceName"');
+      expect(error.message).toMatch(/required/);
+    });
+
+    it.each(['orders service', 'orders/eu', '-orders', 'orders#1', 'ördérs'])(
+      'rejects the service name %p, which cannot prefix a queue name',
+      (serviceName) => {
+        expect(configErrorOf({ serviceName }).key).toBe('serviceName');
+      },
+    );
+
+    it.each(['orders', 'orders-eu', 'Orders_2', 'orders.eu-west.1'])('accepts the service name %p', (serviceName) => {
+      expect(resolve({ serviceName }).serviceName).toBe(serviceName);
+    });
+
+    it.each<[string, MessagingModuleOptions]>([
+      ['exchange', { exchange: 'domain events' }],
+      ['queueType', { queueType: 'stream' as never }],
+      ['unknownFields', { unknownFields: 'keep' as never }],
+      ['delay', { delay: 'timer' as never }],
+      ['prefetch', { prefetch: 0 }],
+      ['prefetch', { prefetch: 65_536 }],
+      ['prefetch', { prefetch: 2.5 }],
+      ['maxMessageBytes', { maxMessageBytes: 0 }],
+      ['publishTimeoutMs', { publishTimeoutMs: 0 }],
+      ['heartbeatSeconds', { heartbeatSeconds: -1 }],
+      ['reconnect.initialDelayMs', { reconnect: { initialDelayMs: 0 } }],
+      ['reconnect.maxDelayMs', { reconnect: { initialDelayMs: 1000, maxDelayMs: 500 } }],
+      ['shutdownTimeoutMs', { shutdownTimeoutMs: -1 }],
+      ['maxRedeliveries', { maxRedeliveries: 0 }],
+      ['retry.maxAttempts', { retry: { maxAttempts: 0 } }],
+      ['retry.maxAttempts', { retry: { maxAttempts: 1001 } }],
+      ['retry.backoff.initialMs', { retry: { backoff: { initialMs: -1 } } }],
+      ['retry.backoff.maxMs', { retry: { backoff: { initialMs: 5000, maxMs: 1000 } } }],
+      ['retry.backoff.factor', { retry: { backoff: { factor: 0.5 } } }],
+      ['retry.backoff.factor', { retry: { backoff: { factor: Number.NaN } } }],
+      ['retry.backoff.jitter', { retry: { backoff: { jitter: 'random' as never } } }],
+    ])('rejects an invalid %s with a MessagingConfigError naming that key', (key, options) => {
+      const error = configErrorOf({ serviceName: 'orders', ...options });
+
+      expect(error.key).toBe(key);
+      expect(error.message).toContain(`"${key}"`);
+    });
+
+    it('accepts the edge values of the numeric ranges', () => {
+      const resolved = resolve({
+        serviceName: 'orders',
+        prefetch: 65_535,
+        heartbeatSeconds: 0,
+        shutdownTimeoutMs: 0,
+        reconnect: { initialDelayMs: 500, maxDelayMs: 500 },
+        retry: { maxAttempts: 1, backoff: { initialMs: 0, factor: 1, maxMs: 0, jitter: 'none' } },
+      });
+
+      expect(resolved.prefetch).toBe(65_535);
+      expect(resolved.retry).toEqual({ maxAttempts: 1, backoff: { initialMs: 0, factor: 1, maxMs: 0, jitter: 'none' } });
+    });
+  });
+});
+
+describe('redactUrl', () => {
+  it('hides the password of a URL', () => {
+    expect(redactUrl('amqp://app:s3cret@rabbit:5672/prod')).toBe('amqp://app:***@rabbit:5672/prod');
+  });
+
+  it('hides the password of an amqps URL with a percent-encoded password', () => {
+    const redacted = redactUrl('amqps://app:p%40ss%2Fw0rd@rabbit.example.com:5671');
+
+    expect(redacted).toBe('amqps://app:***@rabbit.example.com:5671');
+  });
+
+  it('leaves a URL without a password as it is', () => {
+    expect(redactUrl('amqp://rabbit:5672')).toBe('amqp://rabbit:5672');
+    expect(redactUrl('amqp://app@rabbit:5672')).toBe('amqp://app@rabbit:5672');
+  });
+});
+
+describe('resolveRetry', () => {
+  const base = { maxAttempts: 4, backoff: { initialMs: 1000, factor: 3, maxMs: 60_000, jitter: 'equal' as const } };
+
+  it('keeps the base policy when nothing is overridden', () => {
+    expect(resolveRetry(undefined, base, 'retry')).toEqual(base);
+    expect(resolveRetry({}, base, 'retry')).toEqual(base);
+  });
+
+  it('merges a partial backoff over the base, key by key', () => {
+    const merged = resolveRetry({ backoff: { initialMs: 500 } }, base, 'retry');
+
+    expect(merged).toEqual({ maxAttempts: 4, backoff: { initialMs: 500, factor: 3, maxMs: 60_000, jitter: 'equal' } });
+  });
+
+  it('treats a key set to undefined as not given', () => {
+    const merged = resolveRetry({ maxAttempts: undefined, backoff: { jitter: undefined, factor: 2 } }, base, 'retry');
+
+    expect(merged).toEqual({ maxAttempts: 4, backoff: { initialMs: 1000, factor: 2, maxMs: 60_000, jitter: 'equal' } });
+  });
+
+  it('does not change the base it merges over', () => {
+    const before = structuredClone(DEFAULT_BACKOFF);
+
+    resolveRetry({ backoff: { initialMs: 1 } }, { maxAttempts: 4, backoff: DEFAULT_BACKOFF }, 'retry');
+
+    expect(DEFAULT_BACKOFF).toEqual(before);
+  });
+
+  it('names the option with the key it is given, so a handler-level policy can be traced', () => {
+    try {
+      resolveRetry({ backoff: { factor: 0 } }, base, '@Retryable of OrderHandler.onOrder');
+      throw new Error('expected a MessagingConfigError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(MessagingConfigError);
+      expect((error as MessagingConfigError).key).toBe('@Retryable of OrderHandler.onOrder.backoff.factor');
+    }
+  });
+});
