@@ -32,7 +32,9 @@ export class Topology {
     const deadLetterQueue = names.deadLetterQueue(spec.queue);
     await this.declareEventsExchange(channel);
     await channel.assertExchange(names.deadLetterExchange, 'direct', { durable: true });
-    await channel.assertQueue(deadLetterQueue, { durable: true, arguments: { 'x-queue-type': spec.queueType } });
+    // Always classic: browsing a dead-letter queue returns messages to it, which a quorum queue would count toward its
+    // delivery limit (and past it, drop the message).
+    await channel.assertQueue(deadLetterQueue, { durable: true, arguments: { 'x-queue-type': 'classic' } });
     await channel.bindQueue(deadLetterQueue, names.deadLetterExchange, deadLetterQueue);
 
     const args: Record<string, unknown> = {
