@@ -15,6 +15,7 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
     // NestJS 12 ships ES modules only. Node 20 loads them in CommonJS through require(esm), but Jest's own module
     // registry cannot (it can from Node 24.9), so Jest compiles them to CommonJS: one module registry, one copy of each.
+    // (npm test also runs Jest with --experimental-vm-modules, for the dynamic import() inside PGlite.)
     '^.+\\.js$': [
       'babel-jest',
       {

@@ -39,3 +39,28 @@ export {
 } from './correlation/correlation-id.middleware';
 export { currentCorrelation, runWithCorrelation, type CorrelationContext } from './correlation/correlation-context';
 export { TopologyNames, MessageHeaders, DELAY_LEVELS } from './topology/topology-names';
+export { Idempotent, type IdempotentOptions, type IdempotencyStoreKind } from './inbox/idempotent.decorator';
+export { Outbox, type OutboxAddOptions } from './outbox/outbox';
+export { OutboxRelay } from './outbox/outbox-relay';
+export { DatabaseModule, DATABASE, type DatabaseModuleOptions } from './persistence/database.module';
+export { openDatabase, type Database, type DatabaseHandle, type Transaction } from './persistence/database';
+export { outbox as outboxTable, inbox as inboxTable } from './persistence/messaging-tables';
+export {
+  DeadLetterAdmin,
+  DeadLetterNotFoundError,
+  DeadLetterQueueNotFoundError,
+  DEFAULT_BROWSE_LIMIT,
+  InvalidReplaySelectorError,
+  NotADeadLetterQueueError,
+  ReplayHeaders,
+  type DeadLetterDetails,
+  type DeadLetterGroup,
+  type DeadLetterListing,
+  type ReplayProgress,
+  type ReplayResult,
+  type ReplaySelector,
+  type ReplaySkip,
+} from './dead-letter/dead-letter-admin';
+export { DeadLetterAdminController } from './dead-letter/dead-letter-admin.controller';
+export { AdminTokenGuard } from './dead-letter/admin-token.guard';
+export { redactUrl } from './options/messaging-options';

@@ -13,7 +13,12 @@ import {
 import { DiscoveryModule } from '@nestjs/core';
 import { AmqpConnection } from './connection/amqp-connection';
 import { MessageHandlerRegistry } from './consuming/message-handler-registry';
+import { IdempotencyStep } from './inbox/idempotency-step';
+import { Outbox } from './outbox/outbox';
+import { OutboxRelay } from './outbox/outbox-relay';
 import { CorrelationIdMiddleware } from './correlation/correlation-id.middleware';
+import { DeadLetterAdmin } from './dead-letter/dead-letter-admin';
+import { DeadLetterAdminController } from './dead-letter/dead-letter-admin.controller';
 import { MESSAGING_OPTIONS } from './messaging.constants';
 import { resolveMessagingOptions, type MessagingModuleOptions, type ResolvedMessagingOptions } from './options/messaging-options';
 import { MessagePublisher } from './publishing/message-publisher';
@@ -52,7 +57,10 @@ export class MessagingModule implements NestModule {
       module: MessagingModule,
       global: true,
       imports: [DiscoveryModule, ...imports],
+      // Disabled (401 on every request) until adminToken / ADMIN_TOKEN is set.
+      controllers: [DeadLetterAdminController],
       providers: [
+        DeadLetterAdmin,
         optionsProvider,
         {
           provide: AmqpConnection,
@@ -71,8 +79,21 @@ export class MessagingModule implements NestModule {
         { provide: Topology, useFactory: (names: TopologyNames) => new Topology(names), inject: [TopologyNames] },
         MessagePublisher,
         MessageHandlerRegistry,
+        IdempotencyStep,
+        Outbox,
+        OutboxRelay,
       ],
-      exports: [MESSAGING_OPTIONS, AmqpConnection, TopologyNames, Topology, MessagePublisher, MessageHandlerRegistry],
+      exports: [
+        MESSAGING_OPTIONS,
+        AmqpConnection,
+        TopologyNames,
+        Topology,
+        MessagePublisher,
+        MessageHandlerRegistry,
+        Outbox,
+        OutboxRelay,
+        DeadLetterAdmin,
+      ],
     };
   }
 }

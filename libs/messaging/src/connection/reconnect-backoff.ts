@@ -4,6 +4,7 @@ export class ReconnectBackoff {
   private attempt = 0;
   private timer?: NodeJS.Timeout;
   private release?: () => void;
+  private cancelled = false;
 
   constructor(
     private readonly initialMs: number,
@@ -20,7 +21,7 @@ export class ReconnectBackoff {
   async wait(): Promise<void> {
     const cap = this.nextDelayMs;
     this.attempt++;
-    if (cap === 0) return;
+    if (cap === 0 || this.cancelled) return;
     const delay = Math.round(cap / 2 + (this.random() * cap) / 2);
     await new Promise<void>((resolve) => {
       this.release = resolve;
@@ -34,6 +35,7 @@ export class ReconnectBackoff {
 
   /** Ends a wait in progress (on close), so that nothing keeps the process alive. */
   cancel(): void {
+    this.cancelled = true;
     clearTimeout(this.timer);
     this.release?.();
   }

@@ -2,7 +2,7 @@
 import type { ConsumeMessage } from 'amqplib';
 import { MessageDecodeError } from '../errors/message-errors';
 
-const JSON_CONTENT_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
+const JSON_CONTENT_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;\s*charset\s*=\s*"?utf-?8"?\s*)?$/i;
 
 export function decodeBody(raw: ConsumeMessage, maxBytes: number, expectedType: string): unknown {
   const { contentType, contentEncoding, type } = raw.properties;
@@ -22,8 +22,9 @@ export function decodeBody(raw: ConsumeMessage, maxBytes: number, expectedType: 
   let body: unknown;
   try {
     body = JSON.parse(raw.content.toString('utf8'));
-  } catch (error) {
-    throw new MessageDecodeError(`Body is not valid JSON: ${(error as Error).message}`);
+  } catch {
+    // The parser's own message quotes the body; bodies may hold personal data, so only the size is reported.
+    throw new MessageDecodeError(`Body is not valid JSON (${raw.content.length} bytes)`);
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new MessageDecodeError('Body must be a JSON object');

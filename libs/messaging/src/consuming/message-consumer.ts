@@ -1,7 +1,7 @@
 // Consumes one handler's queue: runs each delivery through the consume pipeline and settles it as decided.
 import { Logger } from '@nestjs/common';
 import type { ChannelWrapper } from 'amqp-connection-manager';
-import type { ConsumeMessage } from 'amqplib';
+import type { ConsumeMessage, Options } from 'amqplib';
 import type { ErrorClassifier } from '../errors/classify-error';
 import type { AmqpConnection } from '../connection/amqp-connection';
 import { runWithCorrelation } from '../correlation/correlation-context';
@@ -12,6 +12,7 @@ import type { ResolvedMessagingOptions } from '../options/messaging-options';
 import { buildOutgoingMessage } from '../publishing/outgoing-message';
 import type { DelayInfrastructure } from '../retry/delay-infrastructure';
 import type { Topology } from '../topology/topology';
+import { MessageHeaders } from '../topology/topology-names';
 import { decodeBody } from './decode-body';
 import { MessageContext } from './message-context';
 import { ACK, decideOutcome, type Outcome } from './outcome';
@@ -141,20 +142,12 @@ export class MessageConsumer {
     try {
       if (outcome.action === 'retry') {
         const route = this.deps.delays.route(this.queue, outcome.delayMs);
-        await channel.publish(route.exchange, route.routingKey, raw.content, {
-          ...raw.properties,
-          headers: { ...retryHeaders(raw, context.attempt), ...route.headers },
-          persistent: true,
-        });
+        await channel.publish(route.exchange, route.routingKey, raw.content, copyProperties(raw, { ...retryHeaders(raw, context.attempt), ...route.headers }));
         this.logger.warn({ event: 'message.retry_scheduled', ...fields, delayMs: outcome.delayMs, reason: errorMessage(outcome.error) });
       } else if (outcome.action === 'dead-letter') {
         const { names } = this.deps.topology;
         const headers = deadLetterHeaders(raw, { reason: outcome.reason, error: outcome.error, attempt: context.attempt, queue: this.queue, handler: this.definition.name });
-        await channel.publish(names.deadLetterExchange, names.deadLetterQueue(this.queue), raw.content, {
-          ...raw.properties,
-          headers,
-          persistent: true,
-        });
+        await channel.publish(names.deadLetterExchange, names.deadLetterQueue(this.queue), raw.content, copyProperties(raw, headers));
         this.logger.error({ event: 'message.dead_lettered', ...fields, errorType: outcome.reason, reason: errorMessage(outcome.error) });
         await this.publishFault(channel, raw, context, headers);
       }
@@ -177,10 +170,10 @@ export class MessageConsumer {
       correlationId: context.correlationId,
       queue: this.queue,
       handler: this.definition.name,
-      errorType: String(headers['x-error-type']),
-      errorMessage: String(headers['x-error-message']),
+      errorType: String(headers[MessageHeaders.errorType]),
+      errorMessage: String(headers[MessageHeaders.errorMessage]),
       attempts: context.attempt,
-      failedAt: String(headers['x-last-failed-at']),
+      failedAt: String(headers[MessageHeaders.lastFailedAt]),
       message: parseObject(raw.content),
     };
     const outgoing = buildOutgoingMessage(faultClass, fault, this.deps.options.exchange, this.deps.options.serviceName, {
@@ -194,6 +187,16 @@ export class MessageConsumer {
       this.logger.error({ event: 'fault.publish_failed', queue: this.queue, messageId: context.messageId, reason: errorMessage(error) });
     }
   }
+}
+
+/**
+ * Properties for a copy of a delivery (retry, dead letter): identity and content kept, persistent. Not `expiration`
+ * (a dead letter must not expire, a delay must not be cut short) and not `userId` (the broker checks it against the
+ * consumer's own login and would refuse the copy).
+ */
+function copyProperties(raw: ConsumeMessage, headers: Record<string, unknown>): Options.Publish {
+  const { messageId, type, timestamp, contentType, contentEncoding, correlationId, appId, priority, replyTo } = raw.properties;
+  return { messageId, type, timestamp, contentType, contentEncoding, correlationId, appId, priority, replyTo, headers, persistent: true };
 }
 
 function parseObject(content: Buffer): Record<string, unknown> | undefined {

@@ -1,6 +1,14 @@
 // What a handler learns about the delivery it is handling, without touching raw broker objects.
 import type { ConsumeMessage } from 'amqplib';
+import type { Transaction } from '../persistence/database';
 import { MessageHeaders } from '../topology/topology-names';
+
+const transactions = new WeakMap<MessageContext, Transaction>();
+
+/** Internal: hands the handler the inbox's transaction (see @Idempotent with the database store). */
+export function bindTransaction(context: MessageContext, transaction: Transaction): void {
+  transactions.set(context, transaction);
+}
 
 export class MessageContext {
   readonly messageId: string;
@@ -25,13 +33,25 @@ export class MessageContext {
     const headers = properties.headers ?? {};
     this.messageId = stringOr(properties.messageId, '');
     this.messageType = stringOr(properties.type, raw.fields.routingKey);
-    this.correlationId = stringOr(headers[MessageHeaders.correlationId] ?? properties.correlationId, this.messageId);
+    this.correlationId = stringOr(headers[MessageHeaders.correlationId], stringOr(properties.correlationId, this.messageId));
     this.causationId = headers[MessageHeaders.causationId] as string | undefined;
-    const version = Number(headers[MessageHeaders.schemaVersion]);
-    this.schemaVersion = Number.isInteger(version) ? version : undefined;
+    this.schemaVersion = positiveInt(headers[MessageHeaders.schemaVersion]);
     this.attempt = nonNegativeInt(headers[MessageHeaders.attempts]) + 1;
     this.redeliveries = Math.max(nonNegativeInt(headers[MessageHeaders.deliveryCount]), raw.fields.redelivered ? 1 : 0);
     this.publishedAt = typeof properties.timestamp === 'number' ? new Date(properties.timestamp * 1000) : undefined;
+  }
+
+  /**
+   * The database transaction the handler's writes belong to: it also holds the inbox mark, so the effect and the
+   * "seen" mark commit together. Write outbox messages in it for an atomic consume-transform-publish.
+   * Only handlers marked @Idempotent() with the database store have one.
+   */
+  get transaction(): Transaction {
+    const transaction = transactions.get(this);
+    if (!transaction) {
+      throw new Error(`${this.handler} has no transaction: mark it @Idempotent() (database store) to get one`);
+    }
+    return transaction;
   }
 
   /** Headers as received. */
@@ -47,6 +67,11 @@ export class MessageContext {
 
 function stringOr(value: unknown, fallback: string): string {
   return typeof value === 'string' && value.length > 0 ? value : fallback;
+}
+
+function positiveInt(value: unknown): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  return Number.isInteger(n) && n >= 1 ? n : undefined;
 }
 
 function nonNegativeInt(value: unknown): number {

@@ -1,16 +1,21 @@
 // Finds @MessageHandler methods, wraps each in Nest's context (guards, interceptors, pipes, filters), runs consumers.
 import {
+  Catch,
   Inject,
+  type ExceptionFilter,
   Injectable,
   Logger,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { EXCEPTION_FILTERS_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, ExternalContextCreator, MetadataScanner, type ParamsFactory } from '@nestjs/core';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { MessagingConfigError } from '../errors/message-errors';
-import { MESSAGE_CONTEXT_TYPE, MESSAGE_HANDLER_METADATA, MESSAGE_HANDLER_PARAMS_METADATA, MESSAGING_OPTIONS, RETRYABLE_METADATA } from '../messaging.constants';
+import { IDEMPOTENT_METADATA, MESSAGE_CONTEXT_TYPE, MESSAGE_HANDLER_METADATA, MESSAGE_HANDLER_PARAMS_METADATA, MESSAGING_OPTIONS, RETRYABLE_METADATA } from '../messaging.constants';
 import { resolveRetry, type ResolvedMessagingOptions } from '../options/messaging-options';
+import { IdempotencyStep } from '../inbox/idempotency-step';
+import type { IdempotentOptions } from '../inbox/idempotent.decorator';
 import { DelayInfrastructure } from '../retry/delay-infrastructure';
 import { retryableClassifier, type RetryableOptions } from '../retry/retryable.decorator';
 import { Topology } from '../topology/topology';
@@ -30,6 +35,24 @@ const paramsFactory: ParamsFactory = {
   },
 };
 
+type HandlerMethod = (message: object, context: MessageContext) => unknown;
+
+@Catch()
+class RethrowFilter implements ExceptionFilter {
+  catch(error: unknown): never {
+    throw error;
+  }
+}
+const RETHROW = new RethrowFilter();
+
+/** `wrapper` carries the metadata of `original`, so that @UseGuards, @UseInterceptors... on the method still apply. */
+function withMetadataOf(original: HandlerMethod, wrapper: HandlerMethod): HandlerMethod {
+  for (const key of Reflect.getMetadataKeys(original)) {
+    Reflect.defineMetadata(key, Reflect.getMetadata(key, original), wrapper);
+  }
+  return wrapper;
+}
+
 @Injectable()
 export class MessageHandlerRegistry implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Messaging');
@@ -44,6 +67,7 @@ export class MessageHandlerRegistry implements OnApplicationBootstrap, BeforeApp
     private readonly contextCreator: ExternalContextCreator,
     private readonly connection: AmqpConnection,
     private readonly topology: Topology,
+    private readonly idempotency: IdempotencyStep,
   ) {
     this.delays = new DelayInfrastructure(options.delay, options.queueType, connection, topology);
   }
@@ -117,8 +141,7 @@ export class MessageHandlerRegistry implements OnApplicationBootstrap, BeforeApp
         if (typeof handler !== 'function') continue;
         const metadata = Reflect.getMetadata(MESSAGE_HANDLER_METADATA, handler) as MessageHandlerMetadata | undefined;
         if (!metadata) continue;
-        const retryable = Reflect.getMetadata(RETRYABLE_METADATA, handler) as RetryableOptions | undefined;
-        definitions.push(this.define(instance as object, method, metadata, retryable));
+        definitions.push(this.define(instance as object, method, metadata, handler as HandlerMethod));
       }
     }
     const seen = new Map<string, string>();
@@ -130,9 +153,12 @@ export class MessageHandlerRegistry implements OnApplicationBootstrap, BeforeApp
     return definitions;
   }
 
-  private define(instance: object, method: string, metadata: MessageHandlerMetadata, retryable?: RetryableOptions): HandlerDefinition {
+  private define(instance: object, method: string, metadata: MessageHandlerMetadata, handler: HandlerMethod): HandlerDefinition {
     const name = `${instance.constructor.name}.${method}`;
     const { messageClass } = metadata;
+    const queue = metadata.queue ?? this.topology.names.handlerQueue(messageClass.messageType);
+    const retryable = Reflect.getMetadata(RETRYABLE_METADATA, handler) as RetryableOptions | undefined;
+    const idempotent = Reflect.getMetadata(IDEMPOTENT_METADATA, handler) as IdempotentOptions<object> | undefined;
     const prefetch = metadata.prefetch ?? this.options.prefetch;
     if (!Number.isInteger(prefetch) || prefetch < 1) throw new MessagingConfigError(`${name} prefetch`, 'must be an integer >= 1');
     // The payload goes through the library's validation pipe after any global or @UsePipes pipes.
@@ -145,10 +171,15 @@ export class MessageHandlerRegistry implements OnApplicationBootstrap, BeforeApp
       instance.constructor,
       method,
     );
-    const callback = (instance as Record<string, (...args: unknown[]) => unknown>)[method];
+    // Steps that need the validated message (idempotency) wrap the method itself, inside Nest's pipes and interceptors.
+    const body = idempotent ? this.idempotency.wrap(handler.bind(instance), queue, name, idempotent) : handler.bind(instance);
+    const callback = withMetadataOf(handler, (message, context) => body(message, context));
+    // Lowest-precedence method filter: errors no filter of the user's catches go on to the outcome step as they are,
+    // instead of through Nest's default handler (which logs an unstructured line) or an HTTP filter of the class or app.
+    Reflect.defineMetadata(EXCEPTION_FILTERS_METADATA, [RETHROW, ...((Reflect.getMetadata(EXCEPTION_FILTERS_METADATA, handler) as unknown[]) ?? [])], callback);
     const invoke = this.contextCreator.create(
       instance,
-      callback,
+      callback as (...args: unknown[]) => unknown,
       method,
       MESSAGE_HANDLER_PARAMS_METADATA,
       paramsFactory,
@@ -160,7 +191,7 @@ export class MessageHandlerRegistry implements OnApplicationBootstrap, BeforeApp
     const handlerRule = retryable ? retryableClassifier(retryable) : undefined;
     return {
       messageClass,
-      queue: metadata.queue ?? this.topology.names.handlerQueue(messageClass.messageType),
+      queue,
       prefetch,
       retry: resolveRetry(retryable, this.options.retry, `@Retryable of ${name}`),
       classifiers: [...(handlerRule ? [handlerRule] : []), ...this.options.errorClassifiers],

@@ -1,6 +1,6 @@
 // The headers that explain a failure: written on retried messages (first failure) and on dead letters (all of them).
 import type { ConsumeMessage } from 'amqplib';
-import { MessageHeaders } from '../topology/topology-names';
+import { BROKER_DEATH_HEADERS, MessageHeaders } from '../topology/topology-names';
 
 const MAX_STACK_CHARS = 2000;
 const MAX_MESSAGE_CHARS = 1000;
@@ -57,15 +57,8 @@ function errorStack(error: unknown): string {
 
 function withoutBrokerHeaders(headers: Record<string, unknown> | undefined): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...(headers ?? {}) };
-  delete copy[MessageHeaders.death];
-  delete copy[MessageHeaders.deliveryCount];
-  delete copy['x-first-death-exchange'];
-  delete copy['x-first-death-queue'];
-  delete copy['x-first-death-reason'];
-  delete copy['x-last-death-exchange'];
-  delete copy['x-last-death-queue'];
-  delete copy['x-last-death-reason'];
-  delete copy['x-delay'];
+  for (const header of BROKER_DEATH_HEADERS) delete copy[header];
+  delete copy[MessageHeaders.delay];
   return copy;
 }
 

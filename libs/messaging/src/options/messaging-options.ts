@@ -69,6 +69,24 @@ export interface MessagingModuleOptions {
   errorClassifiers?: ErrorClassifier[];
   /** Publish a fault event when a message is dead-lettered. Default true. */
   publishFaults?: boolean;
+  /**
+   * Bearer token of the dead-letter admin HTTP API (/admin/dead-letters). Default ADMIN_TOKEN. Without one the admin
+   * API refuses every request, so a service never exposes replay and purge by accident.
+   */
+  adminToken?: string;
+  /** The outbox relay (runs when DatabaseModule is present). */
+  outbox?: {
+    /** Run the relay in this process. Default true; false where a separate process relays. */
+    relay?: boolean;
+    /** Rows per batch. Default 200. */
+    batchSize?: number;
+    /** Idle poll. Default 100 ms. */
+    pollIntervalMs?: number;
+    /** How long sent rows are kept. Default 24 h. */
+    retentionMs?: number;
+  };
+  /** Redis for @Idempotent({ store: 'redis' }). Default REDIS_URL, else redis://127.0.0.1:6379. */
+  redisUrl?: string;
   /** Start consumers when the application boots. Default true; false makes a publish-only service. */
   consume?: boolean;
 }
@@ -91,7 +109,11 @@ export interface ResolvedMessagingOptions {
   maxRedeliveries: number;
   errorClassifiers: ErrorClassifier[];
   publishFaults: boolean;
+  /** Undefined when neither the option nor ADMIN_TOKEN is set (or either is empty): the admin API is disabled. */
+  adminToken?: string;
   consume: boolean;
+  redisUrl: string;
+  outbox: { relay: boolean; batchSize: number; pollIntervalMs: number; retentionMs: number };
 }
 
 export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
@@ -104,11 +126,11 @@ export function resolveMessagingOptions(
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedMessagingOptions {
   const resolved: ResolvedMessagingOptions = {
-    serviceName: options.serviceName ?? env.SERVICE_NAME ?? '',
-    url: options.url ?? env.AMQP_URL ?? DEFAULT_AMQP_URL,
+    serviceName: options.serviceName ?? envValue(env, 'SERVICE_NAME') ?? '',
+    url: options.url ?? envValue(env, 'AMQP_URL') ?? DEFAULT_AMQP_URL,
     tls: options.tls,
-    exchange: options.exchange ?? env.AMQP_EXCHANGE ?? 'domain.events',
-    queueType: options.queueType ?? (env.AMQP_QUEUE_TYPE as QueueType | undefined) ?? 'quorum',
+    exchange: options.exchange ?? envValue(env, 'AMQP_EXCHANGE') ?? 'domain.events',
+    queueType: options.queueType ?? (envValue(env, 'AMQP_QUEUE_TYPE') as QueueType | undefined) ?? 'quorum',
     prefetch: options.prefetch ?? numberFromEnv(env, 'AMQP_PREFETCH') ?? 20,
     maxMessageBytes: options.maxMessageBytes ?? 1024 * 1024,
     unknownFields: options.unknownFields ?? 'strip',
@@ -120,11 +142,19 @@ export function resolveMessagingOptions(
     },
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 10_000,
     retry: resolveRetry(options.retry, { maxAttempts: 4, backoff: DEFAULT_BACKOFF }, 'retry'),
-    delay: options.delay ?? (env.AMQP_DELAY as DelayMode | undefined) ?? 'auto',
+    delay: options.delay ?? (envValue(env, 'AMQP_DELAY') as DelayMode | undefined) ?? 'auto',
     maxRedeliveries: options.maxRedeliveries ?? 10,
     errorClassifiers: options.errorClassifiers ?? [],
     publishFaults: options.publishFaults ?? true,
+    adminToken: (options.adminToken ?? env.ADMIN_TOKEN) || undefined,
     consume: options.consume ?? true,
+    outbox: {
+      relay: options.outbox?.relay ?? true,
+      batchSize: options.outbox?.batchSize ?? 200,
+      pollIntervalMs: options.outbox?.pollIntervalMs ?? 100,
+      retentionMs: options.outbox?.retentionMs ?? 24 * 3600 * 1000,
+    },
+    redisUrl: options.redisUrl ?? envValue(env, 'REDIS_URL') ?? 'redis://127.0.0.1:6379',
   };
 
   if (!resolved.serviceName) throw new MessagingConfigError('serviceName', 'is required (or set SERVICE_NAME)');
@@ -146,6 +176,9 @@ export function resolveMessagingOptions(
   positiveInt('reconnect.maxDelayMs', resolved.reconnect.maxDelayMs, resolved.reconnect.initialDelayMs);
   positiveInt('shutdownTimeoutMs', resolved.shutdownTimeoutMs, 0);
   positiveInt('maxRedeliveries', resolved.maxRedeliveries, 1);
+  positiveInt('outbox.batchSize', resolved.outbox.batchSize, 1, 10_000);
+  positiveInt('outbox.pollIntervalMs', resolved.outbox.pollIntervalMs, 1);
+  positiveInt('outbox.retentionMs', resolved.outbox.retentionMs, 0);
   return resolved;
 }
 
@@ -164,7 +197,9 @@ export function resolveRetry(
   positiveInt(`${key}.maxAttempts`, merged.maxAttempts, 1, 1000);
   positiveInt(`${key}.backoff.initialMs`, merged.backoff.initialMs, 0);
   positiveInt(`${key}.backoff.maxMs`, merged.backoff.maxMs, merged.backoff.initialMs);
-  if (!(merged.backoff.factor >= 1)) throw new MessagingConfigError(`${key}.backoff.factor`, 'must be a number >= 1');
+  if (!Number.isFinite(merged.backoff.factor) || merged.backoff.factor < 1) {
+    throw new MessagingConfigError(`${key}.backoff.factor`, 'must be a finite number >= 1');
+  }
   oneOf(`${key}.backoff.jitter`, merged.backoff.jitter, ['full', 'equal', 'none']);
   return merged;
 }
@@ -173,9 +208,15 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function numberFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+/** An environment variable, with an empty value read as unset. */
+function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const raw = env[name];
-  return raw === undefined || raw === '' ? undefined : Number(raw);
+  return raw === undefined || raw === '' ? undefined : raw;
+}
+
+function numberFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = envValue(env, name);
+  return raw === undefined ? undefined : Number(raw);
 }
 
 function checkUrl(url: string): void {
@@ -192,7 +233,15 @@ function checkUrl(url: string): void {
 
 /** The URL with its password hidden, for logs and errors. */
 export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
+  try {
+    const parsed = new URL(url);
+    if (!parsed.password) return url;
+    parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    // Not parseable: hide everything between the user name and the last "@".
+    return url.replace(/(\/\/[^:/@]*:).*@/, '$1***@');
+  }
 }
 
 function oneOf(key: string, value: string, allowed: readonly string[]): void {

@@ -18,10 +18,27 @@ export const MessageHeaders = {
   originalRoutingKey: 'x-original-routing-key',
   originalQueue: 'x-original-queue',
   handler: 'x-handler',
+  /** Written by the replay tool on a message it sends back. */
+  replayedAt: 'x-replayed-at',
+  replayCount: 'x-replay-count',
+  /** Delay in ms for the x-delayed-message plugin. */
+  delay: 'x-delay',
   /** Set by the broker on dead-lettering and by quorum queues on redelivery. */
   death: 'x-death',
   deliveryCount: 'x-delivery-count',
 } as const;
+
+/** Headers the broker adds when it dead-letters a message itself; dropped from copies the library makes. */
+export const BROKER_DEATH_HEADERS = [
+  'x-death',
+  'x-delivery-count',
+  'x-first-death-exchange',
+  'x-first-death-queue',
+  'x-first-death-reason',
+  'x-last-death-exchange',
+  'x-last-death-queue',
+  'x-last-death-reason',
+] as const;
 
 /** Number of delay levels: level L holds messages for 2^L seconds, so the ladder delays up to 2^LEVELS - 1 s (~3 days). */
 export const DELAY_LEVELS = 18;

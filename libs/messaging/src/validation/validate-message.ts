@@ -22,7 +22,8 @@ export async function validateMessage<T extends object>(
   const errors = await validate(instance, {
     whitelist: true,
     forbidNonWhitelisted: options.unknownFields === 'reject',
-    forbidUnknownValues: true,
+    // Off: the value is always an instance of a message class here, and a class without fields must still pass.
+    forbidUnknownValues: false,
     validationError: { target: false, value: false },
   });
   if (errors.length > 0) throw new MessageValidationError(type.messageType, flattenIssues(errors));
