@@ -64,3 +64,6 @@ export {
 export { DeadLetterAdminController } from './dead-letter/dead-letter-admin.controller';
 export { AdminTokenGuard } from './dead-letter/admin-token.guard';
 export { redactUrl } from './options/messaging-options';
+export { HealthModule } from './health/health.module';
+export { MessagingHealth } from './health/messaging-health';
+export { projectRoot } from './persistence/database';

@@ -1,0 +1,35 @@
+// Follows each order's notification: notification.sent marks it NOTIFIED; the fault of its order.created
+// (dead-lettered by the notifier) marks it NOTIFICATION_FAILED, the compensation.
+import { Injectable, Logger } from '@nestjs/common';
+import { NotificationSent, OrderCreated } from '@app/contracts';
+import { Fault, faultOf, Idempotent, MessageContext, MessageHandler } from '@app/messaging';
+import { OrdersService } from './orders.service';
+
+@Injectable()
+export class NotificationOutcomeHandler {
+  private readonly logger = new Logger('Orders');
+
+  constructor(private readonly orders: OrdersService) {}
+
+  @MessageHandler(NotificationSent)
+  @Idempotent()
+  async onNotificationSent(event: NotificationSent, context: MessageContext): Promise<void> {
+    if (await this.orders.settle(context.transaction, event.orderId, 'NOTIFIED')) {
+      this.logger.log({ event: 'order.notified', orderId: event.orderId, attempts: event.attempts });
+    }
+  }
+
+  @MessageHandler(faultOf(OrderCreated))
+  @Idempotent()
+  async onOrderCreatedFault(fault: Fault, context: MessageContext): Promise<void> {
+    const orderId = typeof fault.message?.orderId === 'string' ? fault.message.orderId : undefined;
+    if (!orderId) {
+      this.logger.warn({ event: 'order.fault_without_order', messageId: fault.messageId, errorType: fault.errorType });
+      return;
+    }
+    const reason = `${fault.errorType}: ${fault.errorMessage}`;
+    if (await this.orders.settle(context.transaction, orderId, 'NOTIFICATION_FAILED', reason)) {
+      this.logger.warn({ event: 'order.notification_failed', orderId, errorType: fault.errorType });
+    }
+  }
+}
