@@ -25,16 +25,20 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# Migrations are applied at start (DatabaseModule); the code finds them from the folder holding package.json.
+COPY --from=build /app/libs/messaging/migrations ./libs/messaging/migrations
+COPY --from=build /app/apps/orders/migrations ./apps/orders/migrations
+COPY --from=build /app/apps/notifications/migrations ./apps/notifications/migrations
 RUN mkdir -p .data && chown node:node .data
 
 # Declared after the COPYs so both apps share every layer above.
 ARG APP=orders
 ENV APP=${APP}
 # Fail the build early if the entry point is not where we expect it, then give it a fixed
-# path (a symlink; node resolves it, so __dirname and relative imports stay under dist/apps/$APP).
-RUN test -f "dist/apps/${APP}/main.js" \
-      || { echo "dist/apps/${APP}/main.js not found: check the output of 'npm run build'" >&2; exit 1; } \
- && ln -s "apps/${APP}/main.js" dist/main.js
+# path (a symlink; node resolves it, so __dirname and relative imports stay under dist/apps/$APP/src).
+RUN test -f "dist/apps/${APP}/src/main.js" \
+      || { echo "dist/apps/${APP}/src/main.js not found: check the output of 'npm run build'" >&2; exit 1; } \
+ && ln -s "apps/${APP}/src/main.js" dist/main.js
 
 USER node
 

@@ -9,6 +9,7 @@ const { config: tsconfig } = ts.readConfigFile('./tsconfig.json', ts.sys.readFil
 module.exports = {
   moduleFileExtensions: ['js', 'json', 'ts'],
   rootDir: '.',
+  // Fault specs (*.fault-spec.ts) stop or restart the broker itself; they run alone, after the rest (jest.faults.config.js).
   testRegex: '.*\\.(spec|int-spec|e2e-spec)\\.ts$',
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.data/'],
   transform: {
@@ -21,7 +22,7 @@ module.exports = {
       {
         babelrc: false,
         configFile: false,
-        plugins: ['babel-plugin-transform-import-meta', ['@babel/plugin-transform-modules-commonjs', { lazy: false }]],
+        plugins: [require.resolve('./test/support/babel-import-meta.js'), ['@babel/plugin-transform-modules-commonjs', { lazy: false }]],
       },
     ],
   },

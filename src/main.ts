@@ -1,10 +1,12 @@
 // Entry point of the project's command-line tools: `node dist/src/main.js <command> [args]`.
 // Each command is one entry of COMMANDS: a function from (argv, io) to an exit code.
+import { runDemoCommand } from './demo/demo-command';
 import { runDlqCommand, type CommandIo } from './dlq/dlq-command';
 
 type Command = (argv: string[], io: CommandIo) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  demo: { run: runDemoCommand, summary: 'start both sample services, place orders, show what happened' },
   dlq: { run: runDlqCommand, summary: 'list, show, replay and purge dead-letter queues' },
 };
 

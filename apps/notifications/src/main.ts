@@ -1,10 +1,14 @@
 // Starts the notification service: HTTP on PORT (default 3001); SIGTERM drains in-flight messages and exits cleanly.
+import './tracing';
+import { enableGracefulShutdown } from '@app/messaging';
 import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
 import { NotificationsAppModule } from './notifications-app.module';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(NotificationsAppModule);
-  app.enableShutdownHooks();
+  const app = await NestFactory.create(NotificationsAppModule, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  enableGracefulShutdown(app);
   await app.listen(Number(process.env.PORT ?? 3001));
 }
 

@@ -1,10 +1,14 @@
 // Starts the order service: HTTP on PORT (default 3000); SIGTERM drains and exits cleanly.
+import './tracing';
+import { enableGracefulShutdown } from '@app/messaging';
 import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
 import { OrdersAppModule } from './orders-app.module';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(OrdersAppModule);
-  app.enableShutdownHooks();
+  const app = await NestFactory.create(OrdersAppModule, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  enableGracefulShutdown(app);
   await app.listen(Number(process.env.PORT ?? 3000));
 }
 

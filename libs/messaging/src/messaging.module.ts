@@ -14,6 +14,8 @@ import { DiscoveryModule } from '@nestjs/core';
 import { AmqpConnection } from './connection/amqp-connection';
 import { MessageHandlerRegistry } from './consuming/message-handler-registry';
 import { IdempotencyStep } from './inbox/idempotency-step';
+import { MessagingMetrics } from './telemetry/messaging-metrics';
+import { MetricsController } from './telemetry/metrics.controller';
 import { Outbox } from './outbox/outbox';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { CorrelationIdMiddleware } from './correlation/correlation-id.middleware';
@@ -58,7 +60,7 @@ export class MessagingModule implements NestModule {
       global: true,
       imports: [DiscoveryModule, ...imports],
       // Disabled (401 on every request) until adminToken / ADMIN_TOKEN is set.
-      controllers: [DeadLetterAdminController],
+      controllers: [DeadLetterAdminController, MetricsController],
       providers: [
         DeadLetterAdmin,
         optionsProvider,
@@ -80,6 +82,7 @@ export class MessagingModule implements NestModule {
         MessagePublisher,
         MessageHandlerRegistry,
         IdempotencyStep,
+        MessagingMetrics,
         Outbox,
         OutboxRelay,
       ],
@@ -93,6 +96,7 @@ export class MessagingModule implements NestModule {
         Outbox,
         OutboxRelay,
         DeadLetterAdmin,
+        MessagingMetrics,
       ],
     };
   }

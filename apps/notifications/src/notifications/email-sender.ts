@@ -1,7 +1,8 @@
 // Sends e-mail through the provider behind a circuit breaker: while the provider keeps failing, sends fail fast
 // (as transient errors, so messages wait in the delay ladder instead of hammering it).
 import { Injectable, Logger } from '@nestjs/common';
-import { TransientError } from '@app/messaging';
+import { MessagingMetrics, TransientError } from '@app/messaging';
+import { Gauge } from 'prom-client';
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleType, type CircuitBreakerPolicy } from 'cockatiel';
 import { ProviderUnavailableError, SandboxEmailProvider, type EmailMessage, type EmailReceipt } from './sandbox-email-provider';
 
@@ -14,12 +15,26 @@ export class EmailSender {
   private readonly logger = new Logger('Notifications');
   private readonly breaker: CircuitBreakerPolicy;
 
-  constructor(private readonly provider: SandboxEmailProvider) {
+  constructor(
+    private readonly provider: SandboxEmailProvider,
+    metrics: MessagingMetrics,
+  ) {
     this.breaker = circuitBreaker(handleType(ProviderUnavailableError), {
       halfOpenAfter: Number(process.env.CIRCUIT_HALF_OPEN_AFTER_MS ?? 10_000),
       breaker: new ConsecutiveBreaker(Number(process.env.CIRCUIT_FAILURE_THRESHOLD ?? 5)),
     });
     this.breaker.onStateChange((state) => this.logger.warn({ event: 'circuit.state_changed', circuit: 'email-provider', state: CircuitState[state] }));
+    const breaker = this.breaker;
+    new Gauge({
+      name: 'circuit_breaker_state',
+      help: 'State of a circuit breaker: 0 closed, 1 half-open, 2 open, 3 isolated',
+      labelNames: ['circuit'] as const,
+      registers: [metrics.registry],
+      collect() {
+        const value = { [CircuitState.Closed]: 0, [CircuitState.HalfOpen]: 1, [CircuitState.Open]: 2, [CircuitState.Isolated]: 3 }[breaker.state];
+        this.set({ circuit: 'email-provider' }, value);
+      },
+    });
   }
 
   get circuitState(): string {

@@ -3,6 +3,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { NotificationSent, OrderCreated } from '@app/contracts';
 import { Fault, faultOf, Idempotent, MessageContext, MessageHandler } from '@app/messaging';
+import { isUUID } from 'class-validator';
 import { OrdersService } from './orders.service';
 
 @Injectable()
@@ -22,8 +23,9 @@ export class NotificationOutcomeHandler {
   @MessageHandler(faultOf(OrderCreated))
   @Idempotent()
   async onOrderCreatedFault(fault: Fault, context: MessageContext): Promise<void> {
-    const orderId = typeof fault.message?.orderId === 'string' ? fault.message.orderId : undefined;
+    const orderId = typeof fault.message?.orderId === 'string' && isUUID(fault.message.orderId) ? fault.message.orderId : undefined;
     if (!orderId) {
+      // A message too broken to name an order (e.g. poison input): nothing here to compensate.
       this.logger.warn({ event: 'order.fault_without_order', messageId: fault.messageId, errorType: fault.errorType });
       return;
     }

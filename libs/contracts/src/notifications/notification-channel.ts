@@ -4,6 +4,7 @@ import type { TypeOptions } from 'class-transformer';
 import { IsEmail, IsIn, IsString, Length, Matches } from 'class-validator';
 import { IsHttpUrl } from '../types/is-http-url';
 import { IsOmittable } from '../types/is-omittable';
+import { Sensitive } from '@app/messaging';
 
 export const NOTIFICATION_CHANNEL_KINDS = ['email', 'sms', 'push'] as const;
 export type NotificationChannelKind = (typeof NOTIFICATION_CHANNEL_KINDS)[number];
@@ -24,6 +25,7 @@ export class EmailChannel extends NotificationChannelBase {
   override kind = 'email' as const;
 
   @IsEmail({}, { message: '$property must be an email address' })
+  @Sensitive()
   address!: string;
 }
 
@@ -32,6 +34,7 @@ export class SmsChannel extends NotificationChannelBase {
   override kind = 'sms' as const;
 
   @Matches(/^\+[1-9]\d{6,14}$/, { message: '$property must be an E.164 phone number, like "+4915112345678"' })
+  @Sensitive()
   phoneNumber!: string;
 }
 
@@ -41,6 +44,7 @@ export class PushChannel extends NotificationChannelBase {
 
   @IsString()
   @Length(8, 4096)
+  @Sensitive()
   deviceToken!: string;
 
   /** Where the push provider reports delivery; left out when nobody needs the report. */

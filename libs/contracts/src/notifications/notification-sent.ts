@@ -4,6 +4,7 @@ import { IsIn, IsInt, IsString, Length, Min } from 'class-validator';
 import { IsIsoDateTimeWithOffset } from '../types/is-iso-date-time-with-offset';
 import { IsUuidField } from '../types/is-uuid-field';
 import { NOTIFICATION_CHANNEL_KINDS, type NotificationChannelKind } from './notification-channel';
+import { Sensitive } from '@app/messaging';
 
 export class NotificationSent {
   static readonly messageType = 'notification.sent';
@@ -26,6 +27,7 @@ export class NotificationSent {
    */
   @IsString()
   @Length(1, 320)
+  @Sensitive()
   recipient!: string;
 
   /** How many sends it took, counting the one that succeeded. */

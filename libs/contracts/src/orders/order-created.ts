@@ -13,6 +13,7 @@ import { IsDecimalString } from '../types/is-decimal-string';
 import { IsIsoDateTimeWithOffset } from '../types/is-iso-date-time-with-offset';
 import { IsUuidField } from '../types/is-uuid-field';
 import { OrderLine } from './order-line';
+import { Sensitive } from '@app/messaging';
 
 export class OrderCreated {
   static readonly messageType = 'order.created';
@@ -25,6 +26,7 @@ export class OrderCreated {
   customerId!: string;
 
   @IsEmail({}, { message: '$property must be an email address' })
+  @Sensitive()
   email!: string;
 
   /** Currency of every amount in the order. */

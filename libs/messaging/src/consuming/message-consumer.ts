@@ -13,6 +13,8 @@ import { buildOutgoingMessage } from '../publishing/outgoing-message';
 import type { DelayInfrastructure } from '../retry/delay-infrastructure';
 import type { Topology } from '../topology/topology';
 import { MessageHeaders } from '../topology/topology-names';
+import type { MessagingMetrics } from '../telemetry/messaging-metrics';
+import { recordSpanError, traceConsume } from '../telemetry/message-tracing';
 import { decodeBody } from './decode-body';
 import { MessageContext } from './message-context';
 import { ACK, decideOutcome, type Outcome } from './outcome';
@@ -35,6 +37,7 @@ export interface ConsumerDependencies {
   topology: Topology;
   delays: DelayInfrastructure;
   options: ResolvedMessagingOptions;
+  metrics: MessagingMetrics;
 }
 
 export class MessageConsumer {
@@ -106,8 +109,15 @@ export class MessageConsumer {
 
   private onDelivery(raw: ConsumeMessage): void {
     const generation = this.generation;
-    const task = this.process(raw)
-      .then((outcome) => this.settle(raw, generation, outcome))
+    const started = performance.now();
+    const type = this.definition.messageClass.messageType;
+    this.deps.metrics.consumed.inc({ queue: this.queue, type });
+    const context = new MessageContext(raw, this.definition.queue, this.definition.name);
+    const task = traceConsume(raw, this.queue, context.correlationId, async () => {
+      const outcome = await this.process(raw, context);
+      await this.settle(raw, generation, outcome, context);
+      this.deps.metrics.consumeOutcome(this.queue, type, outcome.action, (performance.now() - started) / 1000, outcome.action === 'dead-letter' ? outcome.reason : undefined);
+    })
       .catch((error: unknown) => {
         this.logger.error({ event: 'consumer.settle_failed', queue: this.queue, reason: errorMessage(error) });
       })
@@ -116,9 +126,8 @@ export class MessageConsumer {
   }
 
   /** decode -> envelope -> (guards, interceptors, validation pipe, handler, filters) -> outcome. Never throws. */
-  private async process(raw: ConsumeMessage): Promise<Outcome> {
+  private async process(raw: ConsumeMessage, context: MessageContext): Promise<Outcome> {
     const { definition, deps } = this;
-    const context = new MessageContext(raw, definition.queue, definition.name);
     if (context.redeliveries > deps.options.maxRedeliveries) {
       const error = new Error(`Redelivered ${context.redeliveries} times without being settled (consumer crash loop?)`);
       return { action: 'dead-letter', reason: 'redelivery-limit', error };
@@ -130,14 +139,14 @@ export class MessageConsumer {
       );
       return ACK;
     } catch (error) {
+      recordSpanError(error);
       return decideOutcome(error, context.attempt, { retry: definition.retry, classifiers: definition.classifiers });
     }
   }
 
-  private async settle(raw: ConsumeMessage, generation: number, outcome: Outcome): Promise<void> {
+  private async settle(raw: ConsumeMessage, generation: number, outcome: Outcome, context: MessageContext): Promise<void> {
     const channel = this.channel;
     if (!channel) return;
-    const context = new MessageContext(raw, this.definition.queue, this.definition.name);
     const fields = { queue: this.queue, messageId: context.messageId, type: context.messageType, correlationId: context.correlationId, attempt: context.attempt };
     try {
       if (outcome.action === 'retry') {
@@ -157,8 +166,12 @@ export class MessageConsumer {
       if (generation === this.generation) channel.nack(raw, false, true);
       return;
     }
-    if (generation === this.generation) channel.ack(raw);
-    else this.logger.warn({ event: 'message.ack_skipped_channel_replaced', ...fields });
+    if (generation !== this.generation) {
+      this.logger.warn({ event: 'message.ack_skipped_channel_replaced', ...fields });
+      return;
+    }
+    channel.ack(raw);
+    if (outcome.action === 'ack') this.logger.log({ event: 'message.acked', ...fields });
   }
 
   private async publishFault(channel: ChannelWrapper, raw: ConsumeMessage, context: MessageContext, headers: Record<string, unknown>): Promise<void> {

@@ -18,6 +18,7 @@ import { IdempotencyStep } from '../inbox/idempotency-step';
 import type { IdempotentOptions } from '../inbox/idempotent.decorator';
 import { DelayInfrastructure } from '../retry/delay-infrastructure';
 import { retryableClassifier, type RetryableOptions } from '../retry/retryable.decorator';
+import { MessagingMetrics } from '../telemetry/messaging-metrics';
 import { Topology } from '../topology/topology';
 import { MessageValidationPipe } from '../validation/message-validation.pipe';
 import type { MessageContext } from './message-context';
@@ -68,6 +69,7 @@ export class MessageHandlerRegistry implements OnApplicationBootstrap, BeforeApp
     private readonly connection: AmqpConnection,
     private readonly topology: Topology,
     private readonly idempotency: IdempotencyStep,
+    private readonly metrics: MessagingMetrics,
   ) {
     this.delays = new DelayInfrastructure(options.delay, options.queueType, connection, topology);
   }
@@ -75,12 +77,14 @@ export class MessageHandlerRegistry implements OnApplicationBootstrap, BeforeApp
   async onApplicationBootstrap(): Promise<void> {
     const definitions = this.discover();
     if (!this.options.consume) return;
+    this.metrics.setSampler('queueDepths', () => this.queueDepths());
     for (const definition of definitions) {
       const consumer = new MessageConsumer(definition, {
         connection: this.connection,
         topology: this.topology,
         delays: this.delays,
         options: this.options,
+        metrics: this.metrics,
       });
       this.consumers.push(consumer);
       await consumer.start();
@@ -127,6 +131,20 @@ export class MessageHandlerRegistry implements OnApplicationBootstrap, BeforeApp
   /** The delay mechanism in use, once the first consumer has set up ('ladder' or 'plugin'). */
   get delayMechanism(): string | undefined {
     return this.delays.chosen;
+  }
+
+  /** Ready messages in each handler queue and its dead-letter queue (passive checks on a short-lived channel). */
+  async queueDepths(): Promise<Array<{ queue: string; messages: number; deadLetters: number }>> {
+    if (!this.connection.isConnected()) return [];
+    return this.connection.withTemporaryChannel(async (channel) => {
+      const depths = [];
+      for (const queue of this.queues) {
+        const { messageCount } = await channel.checkQueue(queue);
+        const dead = await channel.checkQueue(this.topology.names.deadLetterQueue(queue));
+        depths.push({ queue, messages: messageCount, deadLetters: dead.messageCount });
+      }
+      return depths;
+    });
   }
 
   private discover(): HandlerDefinition[] {

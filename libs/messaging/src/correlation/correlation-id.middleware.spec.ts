@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { currentCorrelation } from './correlation-context';
 import { CorrelationIdMiddleware } from './correlation-id.middleware';
@@ -14,12 +15,12 @@ interface Exchange {
 function handle(headers: IncomingMessage['headers']): Exchange {
   const exchange: Exchange = { responseHeaders: {}, seenByNext: null };
   const req = { headers } as IncomingMessage;
-  const res = {
+  const res = Object.assign(new EventEmitter(), {
     setHeader(name: string, value: unknown) {
       exchange.responseHeaders[name.toLowerCase()] = value;
-      return this;
+      return res;
     },
-  } as unknown as ServerResponse;
+  }) as unknown as ServerResponse;
 
   new CorrelationIdMiddleware().use(req, res, () => {
     exchange.seenByNext = currentCorrelation();
@@ -63,7 +64,7 @@ describe('CorrelationIdMiddleware', () => {
   it('runs the rest of the request inside the correlation, and only it', async () => {
     const seenLater: Array<string | undefined> = [];
     const req = { headers: { 'x-correlation-id': 'req-7' } } as unknown as IncomingMessage;
-    const res = { setHeader: () => res } as unknown as ServerResponse;
+    const res = Object.assign(new EventEmitter(), { setHeader: () => res }) as unknown as ServerResponse;
     let finished!: Promise<void>;
 
     new CorrelationIdMiddleware().use(req, res, () => {
@@ -80,7 +81,7 @@ describe('CorrelationIdMiddleware', () => {
 
   it('calls next exactly once, without an error', () => {
     const next = jest.fn();
-    const res = { setHeader: () => res } as unknown as ServerResponse;
+    const res = Object.assign(new EventEmitter(), { setHeader: () => res }) as unknown as ServerResponse;
 
     new CorrelationIdMiddleware().use({ headers: {} } as IncomingMessage, res, next);
 

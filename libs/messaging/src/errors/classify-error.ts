@@ -19,6 +19,20 @@ const TRANSIENT_NODE_CODES = new Set([
   'UND_ERR_SOCKET',
 ]);
 
+// SQLSTATE classes that no retry can fix: data exceptions (bad uuid, overflow), integrity violations, syntax or
+// undefined objects. Others (serialization failures, deadlocks, connection loss, shutdown) may pass later.
+const PERMANENT_SQLSTATE_CLASSES = new Set(['22', '23', '42', '2B', '44']);
+
+/** The SQLSTATE of a PostgreSQL error, also when wrapped (drizzle puts the driver's error in `cause`). */
+function sqlStateOf(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+    const code = (current as { code?: unknown }).code;
+    const isDatabaseError = (current as { severity?: unknown }).severity !== undefined || (current as { name?: unknown }).name === 'DatabaseError';
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && isDatabaseError) return code;
+  }
+  return undefined;
+}
+
 /** The library's own rules: named classes first, then HTTP status, then Node socket codes; unknown errors are transient. */
 export const defaultClassifier: ErrorClassifier = (error) => {
   if (error instanceof MessageValidationError || error instanceof MessageDecodeError) return 'validation';
@@ -31,6 +45,8 @@ export const defaultClassifier: ErrorClassifier = (error) => {
   }
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && TRANSIENT_NODE_CODES.has(code)) return 'transient';
+  const sqlState = sqlStateOf(error);
+  if (sqlState) return PERMANENT_SQLSTATE_CLASSES.has(sqlState.slice(0, 2)) ? 'permanent' : 'transient';
   if (error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError) return 'permanent';
   return 'transient';
 };

@@ -6,6 +6,7 @@ import { MessagingConfigError } from '../errors/message-errors';
 import { MESSAGING_OPTIONS } from '../messaging.constants';
 import type { ResolvedMessagingOptions } from '../options/messaging-options';
 import { DATABASE } from '../persistence/database.module';
+import { MessagingMetrics } from '../telemetry/messaging-metrics';
 import type { DatabaseHandle } from '../persistence/database';
 import { DatabaseIdempotencyStore } from './database-idempotency-store';
 import type { IdempotentOptions, IdempotencyStoreKind } from './idempotent.decorator';
@@ -27,6 +28,7 @@ export class IdempotencyStep implements OnApplicationShutdown {
 
   constructor(
     @Inject(MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
+    private readonly metrics: MessagingMetrics,
     @Optional() @Inject(DATABASE) private readonly database?: DatabaseHandle,
   ) {}
 
@@ -44,6 +46,7 @@ export class IdempotencyStep implements OnApplicationShutdown {
       });
       if (outcome === 'duplicate') {
         this.skipped.set(queue, (this.skipped.get(queue) ?? 0) + 1);
+        this.metrics.duplicates.inc({ queue, type: context.messageType });
         this.logger.log({ event: 'message.duplicate_skipped', queue, messageId: context.messageId, key, correlationId: context.correlationId });
       }
       return result;

@@ -8,6 +8,7 @@ import type { DatabaseHandle, Transaction } from '../persistence/database';
 import { DATABASE } from '../persistence/database.module';
 import { outbox } from '../persistence/messaging-tables';
 import { MessagePublisher } from '../publishing/message-publisher';
+import { MessagingMetrics } from '../telemetry/messaging-metrics';
 import type { OutgoingMessage } from '../publishing/outgoing-message';
 
 type OutboxRow = typeof outbox.$inferSelect;
@@ -27,10 +28,13 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     @Inject(MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
     private readonly publisher: MessagePublisher,
     @Optional() @Inject(DATABASE) private readonly database?: DatabaseHandle,
+    @Optional() private readonly metrics?: MessagingMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.database && this.options.outbox.relay) this.start();
+    if (!this.database) return;
+    this.metrics?.setSampler('outboxPending', () => this.pending());
+    if (this.options.outbox.relay) this.start();
   }
 
   /** Finishes the batch in progress, then stops. */

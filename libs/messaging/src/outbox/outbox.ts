@@ -4,7 +4,8 @@ import type { MessageClass, MessageData } from '../message/message-class';
 import type { Transaction } from '../persistence/database';
 import { outbox } from '../persistence/messaging-tables';
 import { MessagePublisher, type PublishReceipt } from '../publishing/message-publisher';
-import type { PublishOptions } from '../publishing/outgoing-message';
+import type { OutgoingMessage, PublishOptions } from '../publishing/outgoing-message';
+import { injectTraceContext, traceInternal } from '../telemetry/message-tracing';
 
 export interface OutboxAddOptions extends PublishOptions {
   /** Messages with the same key are published in the order they were added (e.g. the order id). */
@@ -27,6 +28,15 @@ export class Outbox {
   ): Promise<PublishReceipt> {
     const { aggregateKey, ...publishOptions } = options;
     const message = await this.publisher.prepare(type, data, publishOptions);
+    await traceInternal(`outbox add ${type.messageType}`, { 'messaging.message.id': message.properties.messageId }, async () => {
+      // The relay publishes later, elsewhere: the row carries this context so the publish joins the same trace.
+      injectTraceContext(message.properties.headers);
+      await this.insert(transaction, message, aggregateKey);
+    });
+    return { messageId: message.properties.messageId, correlationId: String(message.properties.correlationId) };
+  }
+
+  private async insert(transaction: Transaction, message: OutgoingMessage, aggregateKey: string | undefined): Promise<void> {
     await transaction.insert(outbox).values({
       messageId: message.properties.messageId,
       messageType: message.properties.type,
@@ -36,6 +46,5 @@ export class Outbox {
       properties: message.properties,
       aggregateKey: aggregateKey ?? null,
     });
-    return { messageId: message.properties.messageId, correlationId: String(message.properties.correlationId) };
   }
 }

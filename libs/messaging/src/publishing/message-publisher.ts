@@ -1,11 +1,13 @@
 // Publishes validated messages and resolves only when the broker has confirmed them.
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { PublishError } from '../errors/message-errors';
 import { assertMessageClass, type MessageClass, type MessageData } from '../message/message-class';
 import { MESSAGING_OPTIONS } from '../messaging.constants';
 import type { ResolvedMessagingOptions } from '../options/messaging-options';
+import { MessagingMetrics } from '../telemetry/messaging-metrics';
+import { tracePublish } from '../telemetry/message-tracing';
 import { Topology } from '../topology/topology';
 import { validateMessage } from '../validation/validate-message';
 import { buildOutgoingMessage, type OutgoingMessage, type PublishOptions } from './outgoing-message';
@@ -17,12 +19,14 @@ export interface PublishReceipt {
 
 @Injectable()
 export class MessagePublisher implements OnApplicationShutdown {
+  private readonly logger = new Logger('Messaging');
   private channel?: ChannelWrapper;
 
   constructor(
     @Inject(MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
     private readonly connection: AmqpConnection,
     private readonly topology: Topology,
+    private readonly metrics: MessagingMetrics,
   ) {}
 
   /**
@@ -52,12 +56,21 @@ export class MessagePublisher implements OnApplicationShutdown {
 
   /** Sends an already enveloped message and waits for the confirm. */
   async send(outgoing: OutgoingMessage, timeoutMs = this.options.publishTimeoutMs): Promise<void> {
+    const labels = { exchange: outgoing.exchange, type: outgoing.properties.type };
     try {
-      await this.getChannel().publish(outgoing.exchange, outgoing.routingKey, outgoing.content, {
-        ...outgoing.properties,
-        timeout: timeoutMs,
+      await tracePublish(outgoing, () =>
+        this.getChannel().publish(outgoing.exchange, outgoing.routingKey, outgoing.content, { ...outgoing.properties, timeout: timeoutMs }),
+      );
+      this.metrics.published.inc(labels);
+      this.logger.log({
+        event: 'message.published',
+        messageId: outgoing.properties.messageId,
+        type: outgoing.properties.type,
+        exchange: outgoing.exchange,
+        correlationId: outgoing.properties.correlationId,
       });
     } catch (error) {
+      this.metrics.publishFailures.inc(labels);
       const reason = error instanceof Error ? error.message : String(error);
       throw new PublishError(
         `Publish of ${outgoing.properties.type} ${outgoing.properties.messageId} to "${outgoing.exchange}" ` +

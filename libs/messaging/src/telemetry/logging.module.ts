@@ -1,0 +1,55 @@
+// LoggingModule: structured JSON logs through pino (nestjs-pino), with correlation and trace ids on every line and
+// personal data masked. LOG_LEVEL sets the level; LOG_FORMAT=pretty gives readable lines for local development.
+import { Module, type DynamicModule } from '@nestjs/common';
+import { LoggerModule, type Params } from 'nestjs-pino';
+import { currentCorrelation } from '../correlation/correlation-context';
+import { activeTraceIds } from './message-tracing';
+import { maskEmails, maskSensitive } from './sensitive';
+
+export interface LoggingOptions {
+  serviceName: string;
+  /** Default LOG_LEVEL, else 'info'. */
+  level?: string;
+  /** 'json' (default) or 'pretty' (needs the pino-pretty dev dependency). Default LOG_FORMAT. */
+  format?: 'json' | 'pretty';
+}
+
+@Module({})
+export class LoggingModule {
+  static forRoot(options: LoggingOptions): DynamicModule {
+    return { module: LoggingModule, imports: [LoggerModule.forRoot(loggerParams(options))], exports: [LoggerModule] };
+  }
+}
+
+export function loggerParams(options: LoggingOptions): Params {
+  const format = options.format ?? (process.env.LOG_FORMAT === 'pretty' ? 'pretty' : 'json');
+  return {
+    pinoHttp: {
+      name: options.serviceName,
+      level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+      transport: format === 'pretty' && hasPinoPretty() ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', messageFormat: '{context} {event}{msg}', ignore: 'pid,hostname,context,event' } } : undefined,
+      // Every line, HTTP or message: which request or message it belongs to, and where in the trace.
+      mixin: () => ({ correlationId: currentCorrelation()?.correlationId, ...activeTraceIds() }),
+      formatters: { log: (object) => maskSensitive(object) as Record<string, unknown> },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map((arg) => (typeof arg === 'string' ? maskEmails(arg) : arg)) as Parameters<typeof method>);
+        },
+      },
+      serializers: {
+        err: (error: Error) => ({ type: error.name, message: maskEmails(error.message), stack: error.stack ? maskEmails(error.stack) : undefined }),
+      },
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '***' },
+      autoLogging: { ignore: (request) => /^\/(health|metrics)/.test(request.url ?? '') },
+    },
+  };
+}
+
+function hasPinoPretty(): boolean {
+  try {
+    require.resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}

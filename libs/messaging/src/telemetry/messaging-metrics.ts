@@ -1,0 +1,123 @@
+// Prometheus metrics of the messaging library: consume outcomes, handler durations, publishes, the outbox, queue depths.
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export type ConsumeOutcome = 'ack' | 'retry' | 'dead-letter' | 'duplicate';
+
+/** Sources of values sampled when /metrics is scraped (set by the outbox relay and the consumers' owner). */
+export interface MetricSamplers {
+  outboxPending?: () => Promise<{ count: number; oldestAgeMs: number }>;
+  queueDepths?: () => Promise<Array<{ queue: string; messages: number; deadLetters: number }>>;
+}
+
+@Injectable()
+export class MessagingMetrics {
+  /** The registry served at /metrics; an application may register its own metrics on it. */
+  readonly registry = new Registry();
+  private readonly samplers: MetricSamplers = {};
+
+  readonly consumed = new Counter({
+    name: 'messaging_messages_consumed_total',
+    help: 'Deliveries taken from a queue',
+    labelNames: ['queue', 'type'] as const,
+    registers: [this.registry],
+  });
+  readonly acked = new Counter({
+    name: 'messaging_messages_acked_total',
+    help: 'Deliveries handled successfully and acknowledged',
+    labelNames: ['queue', 'type'] as const,
+    registers: [this.registry],
+  });
+  readonly retried = new Counter({
+    name: 'messaging_messages_retried_total',
+    help: 'Deliveries that failed transiently and were scheduled for a later attempt',
+    labelNames: ['queue', 'type'] as const,
+    registers: [this.registry],
+  });
+  readonly deadLettered = new Counter({
+    name: 'messaging_messages_dead_lettered_total',
+    help: 'Messages moved to their dead-letter queue, by reason',
+    labelNames: ['queue', 'type', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly duplicates = new Counter({
+    name: 'messaging_messages_duplicates_skipped_total',
+    help: 'Deliveries acknowledged without running the handler because they were already handled',
+    labelNames: ['queue', 'type'] as const,
+    registers: [this.registry],
+  });
+  readonly handlerDuration = new Histogram({
+    name: 'messaging_handler_duration_seconds',
+    help: 'Time from delivery to outcome, by message type and outcome',
+    labelNames: ['type', 'outcome'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly published = new Counter({
+    name: 'messaging_publish_confirms_total',
+    help: 'Publishes confirmed by the broker',
+    labelNames: ['exchange', 'type'] as const,
+    registers: [this.registry],
+  });
+  readonly publishFailures = new Counter({
+    name: 'messaging_publish_failures_total',
+    help: 'Publishes the broker did not confirm (nack, timeout, connection lost)',
+    labelNames: ['exchange', 'type'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    const samplers = this.samplers;
+    new Gauge({
+      name: 'messaging_outbox_pending_rows',
+      help: 'Outbox rows not yet published',
+      registers: [this.registry],
+      async collect() {
+        if (samplers.outboxPending) this.set((await samplers.outboxPending().catch(() => ({ count: NaN }))).count);
+      },
+    });
+    new Gauge({
+      name: 'messaging_outbox_oldest_pending_age_seconds',
+      help: 'Age of the oldest outbox row not yet published (0 when none)',
+      registers: [this.registry],
+      async collect() {
+        if (samplers.outboxPending) this.set((await samplers.outboxPending().catch(() => ({ oldestAgeMs: NaN }))).oldestAgeMs / 1000);
+      },
+    });
+    // Passive queue checks on the broker, at scrape time.
+    const sample = () => samplers.queueDepths?.() ?? Promise.resolve([]);
+    new Gauge({
+      name: 'messaging_queue_depth',
+      help: 'Messages ready in a handler queue (sampled at scrape)',
+      labelNames: ['queue'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const depth of await sample().catch(() => [])) this.set({ queue: depth.queue }, depth.messages);
+      },
+    });
+    new Gauge({
+      name: 'messaging_dead_letter_queue_depth',
+      help: 'Messages in a handler queue\'s dead-letter queue (sampled at scrape)',
+      labelNames: ['queue'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const depth of await sample().catch(() => [])) this.set({ queue: depth.queue }, depth.deadLetters);
+      },
+    });
+  }
+
+  /** Lets the outbox relay and the consumers' registry report what is sampled at scrape time. */
+  setSampler<K extends keyof MetricSamplers>(key: K, sampler: MetricSamplers[K]): void {
+    this.samplers[key] = sampler;
+  }
+
+  consumeOutcome(queue: string, type: string, outcome: ConsumeOutcome, seconds: number, reason?: string): void {
+    if (outcome === 'ack') this.acked.inc({ queue, type });
+    else if (outcome === 'retry') this.retried.inc({ queue, type });
+    else if (outcome === 'dead-letter') this.deadLettered.inc({ queue, type, reason: reason ?? 'unknown' });
+    this.handlerDuration.observe({ type, outcome }, seconds);
+  }
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# npm run demo: everything a fresh clone needs, then the demo. RabbitMQ is required; PostgreSQL only with DATABASE_URL.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if [ -n "${DATABASE_URL:-}" ]; then
+  bash scripts/ensure-services.sh --rabbitmq --postgres
+else
+  bash scripts/ensure-services.sh --rabbitmq
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "Installing dependencies (npm ci)..."
+  npm ci --no-audit --no-fund
+fi
+
+# Build when there is no build yet, or when a source file is newer than it.
+if [ ! -f dist/src/main.js ] || [ -n "$(find apps libs src -name '*.ts' -newer dist/src/main.js -print -quit)" ]; then
+  echo "Building..."
+  npm run build --silent
+fi
+
+exec node dist/src/main.js demo "$@"
