@@ -2,6 +2,7 @@
 // personal data masked. LOG_LEVEL sets the level; LOG_FORMAT=pretty gives readable lines for local development.
 import { Module, type DynamicModule } from '@nestjs/common';
 import { LoggerModule, type Params } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { currentCorrelation } from '../correlation/correlation-context';
 import { activeTraceIds } from './message-tracing';
 import { maskEmails, maskSensitive } from './sensitive';
@@ -12,6 +13,8 @@ export interface LoggingOptions {
   level?: string;
   /** 'json' (default) or 'pretty' (needs the pino-pretty dev dependency). Default LOG_FORMAT. */
   format?: 'json' | 'pretty';
+  /** Where lines go. Default stdout; tests pass a stream to read them. */
+  destination?: DestinationStream;
 }
 
 @Module({})
@@ -23,26 +26,25 @@ export class LoggingModule {
 
 export function loggerParams(options: LoggingOptions): Params {
   const format = options.format ?? (process.env.LOG_FORMAT === 'pretty' ? 'pretty' : 'json');
-  return {
-    pinoHttp: {
-      name: options.serviceName,
-      level: options.level ?? process.env.LOG_LEVEL ?? 'info',
-      transport: format === 'pretty' && hasPinoPretty() ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', messageFormat: '{context} {event}{msg}', ignore: 'pid,hostname,context,event' } } : undefined,
-      // Every line, HTTP or message: which request or message it belongs to, and where in the trace.
-      mixin: () => ({ correlationId: currentCorrelation()?.correlationId, ...activeTraceIds() }),
-      formatters: { log: (object) => maskSensitive(object) as Record<string, unknown> },
-      hooks: {
-        logMethod(args, method) {
-          method.apply(this, args.map((arg) => (typeof arg === 'string' ? maskEmails(arg) : arg)) as Parameters<typeof method>);
-        },
+  const pinoOptions: NonNullable<Exclude<Params['pinoHttp'], unknown[]>> = {
+    name: options.serviceName,
+    level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+    transport: format === 'pretty' && hasPinoPretty() ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', messageFormat: '{context} {event}{msg}', ignore: 'pid,hostname,context,event' } } : undefined,
+    // Every line, HTTP or message: which request or message it belongs to, and where in the trace.
+    mixin: () => ({ correlationId: currentCorrelation()?.correlationId, ...activeTraceIds() }),
+    formatters: { log: (object) => maskSensitive(object) as Record<string, unknown> },
+    hooks: {
+      logMethod(args, method) {
+        method.apply(this, args.map((arg) => (typeof arg === 'string' ? maskEmails(arg) : arg)) as Parameters<typeof method>);
       },
-      serializers: {
-        err: (error: Error) => ({ type: error.name, message: maskEmails(error.message), stack: error.stack ? maskEmails(error.stack) : undefined }),
-      },
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '***' },
-      autoLogging: { ignore: (request) => /^\/(health|metrics)/.test(request.url ?? '') },
     },
+    serializers: {
+      err: (error: Error) => ({ type: error.name, message: maskEmails(error.message), stack: error.stack ? maskEmails(error.stack) : undefined }),
+    },
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '***' },
+    autoLogging: { ignore: (request) => /^\/(health|metrics)/.test(request.url ?? '') },
   };
+  return { pinoHttp: options.destination ? [pinoOptions, options.destination] : pinoOptions };
 }
 
 function hasPinoPretty(): boolean {
