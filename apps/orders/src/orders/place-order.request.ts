@@ -1,22 +1,8 @@
 // The body of POST /orders, validated at the edge: a bad request never reaches the database or the broker.
-import { IsCurrencyCode, IsDecimalString, IsUuidField } from '@app/contracts';
+// Its lines are the contract's own OrderLine, so the HTTP API and the event accept exactly the same items.
+import { IsCurrencyCode, IsUuidField, OrderLine } from '@app/contracts';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsEmail, IsInt, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-
-export class PlaceOrderItem {
-  @IsString()
-  @MaxLength(64)
-  @Matches(/^[A-Za-z0-9._-]+$/, { message: 'sku may hold only letters, digits, ".", "_" and "-"' })
-  sku!: string;
-
-  @IsInt()
-  @Min(1)
-  @Max(10_000)
-  quantity!: number;
-
-  @IsDecimalString({ scale: 2 })
-  unitPrice!: string;
-}
+import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsEmail, IsObject, ValidateNested } from 'class-validator';
 
 export class PlaceOrderRequest {
   @IsUuidField()
@@ -31,7 +17,8 @@ export class PlaceOrderRequest {
   @IsArray()
   @ArrayNotEmpty()
   @ArrayMaxSize(100)
+  @IsObject({ each: true, message: 'each value in items must be an order line object' })
   @ValidateNested({ each: true })
-  @Type(() => PlaceOrderItem)
-  items!: PlaceOrderItem[];
+  @Type(() => OrderLine)
+  items!: OrderLine[];
 }
