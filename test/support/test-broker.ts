@@ -73,3 +73,19 @@ export async function eventually(predicate: () => boolean | Promise<boolean>, wh
   }
   throw new Error(`Timed out after ${timeoutMs} ms waiting for: ${what}`);
 }
+
+/** Starts the broker's application (a no-op if it runs) and waits until it accepts AMQP connections again. */
+export async function restoreBroker(timeoutMs = 60_000): Promise<void> {
+  await rabbitmqctl('start_app');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const connection = await amqplib.connect(`amqp://guest:guest@${AMQP_HOST}:${AMQP_PORT}`);
+      await connection.close();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`Broker not answering ${timeoutMs} ms after start_app: ${String(error)}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}

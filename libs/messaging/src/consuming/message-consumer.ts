@@ -19,6 +19,8 @@ import { decodeBody } from './decode-body';
 import { MessageContext } from './message-context';
 import { ACK, decideOutcome, type Outcome } from './outcome';
 
+const SETTLE_RETRY_PAUSE_MS = 1000;
+
 export interface HandlerDefinition {
   messageClass: MessageClass;
   queue: string;
@@ -71,6 +73,8 @@ export class MessageConsumer {
     const { topology, options, delays } = this.deps;
     this.channel = this.deps.connection.createChannel({
       name: `consumer:${queue}`,
+      // Retry and dead-letter copies wait for a connection no longer than a publish does.
+      publishTimeout: options.publishTimeoutMs,
       setup: async (channel: Parameters<Topology['declareEventsExchange']>[0]) => {
         this.generation++;
         await topology.declareHandlerQueue(channel, {
@@ -161,9 +165,11 @@ export class MessageConsumer {
         await this.publishFault(channel, raw, context, headers);
       }
     } catch (error) {
-      // The copy did not reach the broker: give the delivery back rather than lose it.
+      // The copy did not reach the broker: give the delivery back rather than lose it (after a pause, so that a
+      // broker refusing the copies is not hammered by the same delivery).
       this.logger.error({ event: 'message.settle_publish_failed', ...fields, reason: errorMessage(error) });
-      if (generation === this.generation) channel.nack(raw, false, true);
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_RETRY_PAUSE_MS));
+      if (generation === this.generation && this.channel === channel) channel.nack(raw, false, true);
       return;
     }
     if (generation !== this.generation) {

@@ -1,5 +1,6 @@
 // The headers that explain a failure: written on retried messages (first failure) and on dead letters (all of them).
 import type { ConsumeMessage } from 'amqplib';
+import { maskEmails } from '../telemetry/sensitive';
 import { BROKER_DEATH_HEADERS, MessageHeaders } from '../topology/topology-names';
 
 const MAX_STACK_CHARS = 2000;
@@ -45,13 +46,14 @@ export function retryHeaders(raw: ConsumeMessage, attempt: number, now = new Dat
   };
 }
 
+/** The error's message, trimmed, with e-mail addresses masked (it travels in headers, fault events and logs). */
 export function errorMessage(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = maskEmails(error instanceof Error ? error.message : String(error));
   return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}…` : text;
 }
 
 function errorStack(error: unknown): string {
-  const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  const stack = maskEmails(error instanceof Error ? (error.stack ?? error.message) : String(error));
   return stack.length > MAX_STACK_CHARS ? `${stack.slice(0, MAX_STACK_CHARS)}…` : stack;
 }
 
