@@ -17,6 +17,7 @@ import type { MessagingMetrics } from '../telemetry/messaging-metrics';
 import { recordSpanError, traceConsume } from '../telemetry/message-tracing';
 import { decodeBody } from './decode-body';
 import { MessageContext } from './message-context';
+import { assertKnownSchemaVersion } from './schema-version';
 import { ACK, decideOutcome, type Outcome } from './outcome';
 
 const SETTLE_RETRY_PAUSE_MS = 1000;
@@ -129,7 +130,7 @@ export class MessageConsumer {
     this.inFlight.add(task);
   }
 
-  /** decode -> envelope -> (guards, interceptors, validation pipe, handler, filters) -> outcome. Never throws. */
+  /** decode (body, schema version) -> envelope -> (guards, interceptors, validation pipe, handler, filters) -> outcome. Never throws. */
   private async process(raw: ConsumeMessage, context: MessageContext): Promise<Outcome> {
     const { definition, deps } = this;
     if (context.redeliveries > deps.options.maxRedeliveries) {
@@ -138,6 +139,7 @@ export class MessageConsumer {
     }
     try {
       const body = decodeBody(raw, deps.options.maxMessageBytes, definition.messageClass.messageType);
+      assertKnownSchemaVersion(context.schemaVersion, definition.messageClass);
       await runWithCorrelation({ correlationId: context.correlationId, causationId: context.messageId }, () =>
         definition.invoke(body, context),
       );
