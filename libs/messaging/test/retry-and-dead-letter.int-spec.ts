@@ -165,6 +165,7 @@ describe('retries and dead letters', () => {
       ['too-big', Buffer.from(JSON.stringify({ id: 'x', behaviour: 'x'.repeat(5000) })), { contentType: 'application/json' }, /exceeds the limit/],
       ['invalid', Buffer.from(JSON.stringify({ id: 7 })), { contentType: 'application/json' }, /id must be a string/],
       ['unknown-type', Buffer.from('{}'), { contentType: 'application/json', type: 'job.cancelled' }, /Unknown message type/],
+      ['newer-schema', Buffer.from(JSON.stringify({ id: 'n', behaviour: 'ok' })), { contentType: 'application/json', headers: { 'x-schema-version': 2 } }, /newer than the 1/],
     ];
     for (const [id, body, props] of poison) {
       channel.publish('domain.events', 'job.queued', body, { messageId: id, type: 'job.queued', ...props });
