@@ -6,7 +6,7 @@ import type { Channel, Message, Options } from 'amqplib';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { MESSAGING_OPTIONS } from '../messaging.constants';
 import type { ResolvedMessagingOptions } from '../options/messaging-options';
-import { MessageHeaders, TopologyNames } from '../topology/topology-names';
+import { BROKER_DEATH_HEADERS, MessageHeaders, TopologyNames } from '../topology/topology-names';
 
 /** Headers the replay tool writes (their names live with the others in topology-names.ts). */
 export const ReplayHeaders = { replayedAt: MessageHeaders.replayedAt, replayCount: MessageHeaders.replayCount } as const;
@@ -23,8 +23,7 @@ const FAILURE_HEADERS: readonly string[] = [
   MessageHeaders.originalRoutingKey,
   MessageHeaders.originalQueue,
   MessageHeaders.handler,
-  MessageHeaders.death,
-  MessageHeaders.deliveryCount,
+  ...BROKER_DEATH_HEADERS,
 ];
 
 /** How many dead letters list() and show() look at, at most, unless told otherwise. */
@@ -235,7 +234,9 @@ export class DeadLetterAdmin {
           const messageId = headerText(message.properties.messageId) ?? '';
           if (matches(message)) {
             seenIds.add(messageId);
-            const target = headerText(message.properties.headers?.[MessageHeaders.originalQueue]);
+            // Dead letters the broker made itself (the quorum delivery-limit backstop) name their queue in x-first-death-queue.
+            const headers = message.properties.headers ?? {};
+            const target = headerText(headers[MessageHeaders.originalQueue]) ?? headerText(headers[MessageHeaders.firstDeathQueue]);
             if (!target) {
               result.skips.push({ messageId, reason: `no ${MessageHeaders.originalQueue} header` });
             } else {

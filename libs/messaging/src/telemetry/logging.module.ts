@@ -35,16 +35,31 @@ export function loggerParams(options: LoggingOptions): Params {
     formatters: { log: (object) => maskSensitive(object) as Record<string, unknown> },
     hooks: {
       logMethod(args, method) {
-        method.apply(this, args.map((arg) => (typeof arg === 'string' ? maskEmails(arg) : arg)) as Parameters<typeof method>);
+        const masked = args.map((arg) => (typeof arg === 'string' ? maskEmails(arg) : arg));
+        // Given an error and no message, pino writes the error's own message as msg, unmasked: give it the masked one.
+        const error = masked[0] instanceof Error ? masked[0] : (masked[0] as { err?: unknown } | null)?.err;
+        if (masked.length === 1 && error instanceof Error) masked.push(maskEmails(error.message));
+        method.apply(this, masked as Parameters<typeof method>);
       },
     },
     serializers: {
-      err: (error: Error) => ({ type: error.name, message: maskEmails(error.message), stack: error.stack ? maskEmails(error.stack) : undefined }),
+      // pino-http binds the request to every line logged during it, and bindings bypass formatters.log.
+      req: (request: object) => maskRequest(request),
+      res: (response: object) => maskSensitive(response),
+      // pino-http hands this pino's own serialization of the error, which names its class `type`.
+      err: (error: Error & { type?: string }) => ({ type: error.type ?? error.name, message: maskEmails(error.message), stack: error.stack ? maskEmails(error.stack) : undefined }),
     },
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '***' },
     autoLogging: { ignore: (request) => /^\/(health|metrics)/.test(request.url ?? '') },
   };
   return { pinoHttp: options.destination ? [pinoOptions, options.destination] : pinoOptions };
+}
+
+/** A serialized request with e-mail addresses masked, also where the URL has them percent-encoded (`%40`). */
+function maskRequest(request: object): unknown {
+  const masked = maskSensitive(request) as Record<string, unknown>;
+  if (typeof masked.url === 'string') masked.url = maskEmails(masked.url.replace(/%40/gi, '@'));
+  return masked;
 }
 
 function hasPinoPretty(): boolean {

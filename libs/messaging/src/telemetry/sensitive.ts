@@ -1,5 +1,6 @@
 // @Sensitive marks personal data on message classes; maskSensitive keeps it out of logs and error texts.
 // Field names marked anywhere are masked wherever they appear, and e-mail addresses are masked in any text.
+import { IncomingMessage, OutgoingMessage } from 'node:http';
 
 const sensitiveFields = new Set<string>();
 
@@ -27,6 +28,9 @@ export function maskSensitive(value: unknown, depth = 0): unknown {
   if (value === null || typeof value !== 'object' || depth > 8) return value;
   if (Array.isArray(value)) return value.map((item) => maskSensitive(item, depth + 1));
   if (value instanceof Error) return value;
+  // Left whole for their log serializers, which mask what they keep: a copy would lose what those read through the
+  // prototype (a response's status code and headers).
+  if (value instanceof IncomingMessage || value instanceof OutgoingMessage) return value;
   if (Buffer.isBuffer(value) || value instanceof Date) return value;
   const masked: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {

@@ -25,6 +25,7 @@ export const MessageHeaders = {
   delay: 'x-delay',
   /** Set by the broker on dead-lettering and by quorum queues on redelivery. */
   death: 'x-death',
+  firstDeathQueue: 'x-first-death-queue',
   deliveryCount: 'x-delivery-count',
 } as const;
 
