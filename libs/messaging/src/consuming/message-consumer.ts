@@ -16,7 +16,7 @@ import { MessageHeaders } from '../topology/topology-names';
 import type { MessagingMetrics } from '../telemetry/messaging-metrics';
 import { recordSpanError, traceConsume } from '../telemetry/message-tracing';
 import { decodeBody } from './decode-body';
-import { MessageContext } from './message-context';
+import { isDuplicate, MessageContext } from './message-context';
 import { assertKnownSchemaVersion } from './schema-version';
 import { ACK, decideOutcome, type Outcome } from './outcome';
 
@@ -121,7 +121,8 @@ export class MessageConsumer {
     const task = traceConsume(raw, this.queue, context.correlationId, async () => {
       const outcome = await this.process(raw, context);
       await this.settle(raw, generation, outcome, context);
-      this.deps.metrics.consumeOutcome(this.queue, type, outcome.action, (performance.now() - started) / 1000, outcome.action === 'dead-letter' ? outcome.reason : undefined);
+      const measured = outcome.action === 'ack' && isDuplicate(context) ? 'duplicate' : outcome.action;
+      this.deps.metrics.consumeOutcome(this.queue, type, measured, (performance.now() - started) / 1000, outcome.action === 'dead-letter' ? outcome.reason : undefined);
     })
       .catch((error: unknown) => {
         this.logger.error({ event: 'consumer.settle_failed', queue: this.queue, reason: errorMessage(error) });
@@ -179,7 +180,7 @@ export class MessageConsumer {
       return;
     }
     channel.ack(raw);
-    if (outcome.action === 'ack') this.logger.log({ event: 'message.acked', ...fields });
+    if (outcome.action === 'ack' && !isDuplicate(context)) this.logger.log({ event: 'message.acked', ...fields });
   }
 
   private async publishFault(channel: ChannelWrapper, raw: ConsumeMessage, context: MessageContext, headers: Record<string, unknown>): Promise<void> {

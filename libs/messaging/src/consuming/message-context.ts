@@ -5,6 +5,17 @@ import { MessageHeaders } from '../topology/topology-names';
 
 const transactions = new WeakMap<MessageContext, Transaction>();
 
+const duplicates = new WeakSet<MessageContext>();
+
+/** Internal: the idempotency step found the message already handled and skipped the handler. */
+export function markDuplicate(context: MessageContext): void {
+  duplicates.add(context);
+}
+
+export function isDuplicate(context: MessageContext): boolean {
+  return duplicates.has(context);
+}
+
 /** Internal: hands the handler the inbox's transaction (see @Idempotent with the database store). */
 export function bindTransaction(context: MessageContext, transaction: Transaction): void {
   transactions.set(context, transaction);

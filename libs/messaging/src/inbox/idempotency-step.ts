@@ -1,7 +1,7 @@
 // The idempotency step of the consume path: wraps a handler so that its effect happens once per key.
 import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { bindTransaction, type MessageContext } from '../consuming/message-context';
+import { bindTransaction, markDuplicate, type MessageContext } from '../consuming/message-context';
 import { MessagingConfigError } from '../errors/message-errors';
 import { MESSAGING_OPTIONS } from '../messaging.constants';
 import type { ResolvedMessagingOptions } from '../options/messaging-options';
@@ -45,9 +45,10 @@ export class IdempotencyStep implements OnApplicationShutdown {
         result = await handler(message, context);
       });
       if (outcome === 'duplicate') {
+        markDuplicate(context);
         this.skipped.set(queue, (this.skipped.get(queue) ?? 0) + 1);
         this.metrics.duplicates.inc({ queue, type: context.messageType });
-        this.logger.log({ event: 'message.duplicate_skipped', queue, messageId: context.messageId, key, correlationId: context.correlationId });
+        this.logger.log({ event: 'message.duplicate_skipped', queue, messageId: context.messageId, type: context.messageType, key, correlationId: context.correlationId, attempt: context.attempt });
       }
       return result;
     };

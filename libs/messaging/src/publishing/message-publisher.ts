@@ -58,17 +58,18 @@ export class MessagePublisher implements OnApplicationShutdown {
   async send(outgoing: OutgoingMessage, timeoutMs = this.options.publishTimeoutMs): Promise<void> {
     const labels = { exchange: outgoing.exchange, type: outgoing.properties.type };
     try {
-      await tracePublish(outgoing, () =>
-        this.getChannel().publish(outgoing.exchange, outgoing.routingKey, outgoing.content, { ...outgoing.properties, timeout: timeoutMs }),
-      );
-      this.metrics.published.inc(labels);
-      this.logger.log({
-        event: 'message.published',
-        messageId: outgoing.properties.messageId,
-        type: outgoing.properties.type,
-        exchange: outgoing.exchange,
-        correlationId: outgoing.properties.correlationId,
+      await tracePublish(outgoing, async () => {
+        await this.getChannel().publish(outgoing.exchange, outgoing.routingKey, outgoing.content, { ...outgoing.properties, timeout: timeoutMs });
+        // Inside the producer span, so that the line carries its trace and span ids.
+        this.logger.log({
+          event: 'message.published',
+          messageId: outgoing.properties.messageId,
+          type: outgoing.properties.type,
+          exchange: outgoing.exchange,
+          correlationId: outgoing.properties.correlationId,
+        });
       });
+      this.metrics.published.inc(labels);
     } catch (error) {
       this.metrics.publishFailures.inc(labels);
       const reason = error instanceof Error ? error.message : String(error);

@@ -38,7 +38,7 @@ export function loggerParams(options: LoggingOptions): Params {
         const masked = args.map((arg) => (typeof arg === 'string' ? maskEmails(arg) : arg));
         // Given an error and no message, pino writes the error's own message as msg, unmasked: give it the masked one.
         const error = masked[0] instanceof Error ? masked[0] : (masked[0] as { err?: unknown } | null)?.err;
-        if (masked.length === 1 && error instanceof Error) masked.push(maskEmails(error.message));
+        if (error instanceof Error && masked[1] === undefined) masked[1] = maskEmails(error.message);
         method.apply(this, masked as Parameters<typeof method>);
       },
     },

@@ -68,13 +68,17 @@ export class MessagingMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
-    const samplers = this.samplers;
+    // Each pair of gauges reads one sample per scrape (one broker or database round trip, not two); undefined while
+    // nothing reports (no outbox, no consumers).
+    const outbox = sharedPerScrape(() => this.samplers.outboxPending?.().catch(() => undefined) ?? Promise.resolve(undefined));
+    const depths = sharedPerScrape(() => this.samplers.queueDepths?.().catch(() => []) ?? Promise.resolve([]));
     new Gauge({
       name: 'messaging_outbox_pending_rows',
       help: 'Outbox rows not yet published',
       registers: [this.registry],
       async collect() {
-        if (samplers.outboxPending) this.set((await samplers.outboxPending().catch(() => ({ count: NaN }))).count);
+        const pending = await outbox();
+        if (pending) this.set(pending.count);
       },
     });
     new Gauge({
@@ -82,11 +86,11 @@ export class MessagingMetrics {
       help: 'Age of the oldest outbox row not yet published (0 when none)',
       registers: [this.registry],
       async collect() {
-        if (samplers.outboxPending) this.set((await samplers.outboxPending().catch(() => ({ oldestAgeMs: NaN }))).oldestAgeMs / 1000);
+        const pending = await outbox();
+        if (pending) this.set(pending.oldestAgeMs / 1000);
       },
     });
     // Passive queue checks on the broker, at scrape time.
-    const sample = () => samplers.queueDepths?.() ?? Promise.resolve([]);
     new Gauge({
       name: 'messaging_queue_depth',
       help: 'Messages ready in a handler queue (sampled at scrape)',
@@ -94,17 +98,17 @@ export class MessagingMetrics {
       registers: [this.registry],
       async collect() {
         this.reset();
-        for (const depth of await sample().catch(() => [])) this.set({ queue: depth.queue }, depth.messages);
+        for (const depth of await depths()) this.set({ queue: depth.queue }, depth.messages);
       },
     });
     new Gauge({
       name: 'messaging_dead_letter_queue_depth',
-      help: 'Messages in a handler queue\'s dead-letter queue (sampled at scrape)',
+      help: "Messages in a handler queue's dead-letter queue (sampled at scrape)",
       labelNames: ['queue'] as const,
       registers: [this.registry],
       async collect() {
         this.reset();
-        for (const depth of await sample().catch(() => [])) this.set({ queue: depth.queue }, depth.deadLetters);
+        for (const depth of await depths()) this.set({ queue: depth.queue }, depth.deadLetters);
       },
     });
   }
@@ -114,10 +118,22 @@ export class MessagingMetrics {
     this.samplers[key] = sampler;
   }
 
+  /** Counts an outcome; a skipped duplicate is acked too (it counts as both), with its own duration label. */
   consumeOutcome(queue: string, type: string, outcome: ConsumeOutcome, seconds: number, reason?: string): void {
-    if (outcome === 'ack') this.acked.inc({ queue, type });
+    if (outcome === 'ack' || outcome === 'duplicate') this.acked.inc({ queue, type });
     else if (outcome === 'retry') this.retried.inc({ queue, type });
     else if (outcome === 'dead-letter') this.deadLettered.inc({ queue, type, reason: reason ?? 'unknown' });
     this.handlerDuration.observe({ type, outcome }, seconds);
   }
+}
+
+/** Calls made while one is in flight (the gauges of one scrape) share its result. */
+function sharedPerScrape<T>(sample: () => Promise<T>): () => Promise<T> {
+  let inFlight: Promise<T> | undefined;
+  return () => {
+    inFlight ??= sample().finally(() => {
+      setImmediate(() => (inFlight = undefined));
+    });
+    return inFlight;
+  };
 }

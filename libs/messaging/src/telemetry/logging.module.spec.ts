@@ -1,0 +1,71 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+import { Writable } from 'node:stream';
+import { pinoHttp } from 'pino-http';
+import { loggerParams } from './logging.module';
+
+/** The logger LoggingModule builds (through pino-http, as nestjs-pino does), writing into an array. */
+function logger(): { log: ReturnType<typeof pinoHttp>['logger']; lines: () => Array<Record<string, unknown>> } {
+  const written: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      written.push(...chunk.toString().split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  const [options] = loggerParams({ serviceName: 'spec', level: 'info', destination }).pinoHttp as [object, unknown];
+  const middleware = pinoHttp(options, destination);
+  return { log: middleware.logger, lines: () => written.map((line) => JSON.parse(line) as Record<string, unknown>) };
+}
+
+function request(url: string, headers: Record<string, string> = {}): IncomingMessage {
+  const req = new IncomingMessage(new Socket());
+  req.method = 'GET';
+  req.url = url;
+  req.headers = headers;
+  return req;
+}
+
+describe('loggerParams', () => {
+  it('masks the message pino takes from an error logged without one', () => {
+    const { log, lines } = logger();
+
+    log.error({ err: new Error('cannot mail bob@example.com') });
+    log.error(new Error('cannot mail ann@example.com'));
+
+    expect(lines().map((line) => line.msg)).toEqual(['cannot mail b***b@example.com', 'cannot mail a***n@example.com']);
+    expect(JSON.stringify(lines())).not.toMatch(/bob@|ann@/);
+  });
+
+  it('names the class of a logged error', () => {
+    const { log, lines } = logger();
+
+    log.error({ err: new TypeError('bad') }, 'failed');
+
+    expect(lines()[0].err).toMatchObject({ type: 'TypeError', message: 'bad' });
+  });
+
+  it('masks e-mail addresses in the request bound to a child logger, also percent-encoded in the URL', () => {
+    const { log, lines } = logger();
+
+    log.child({ req: request('/customers?email=bob%40example.com', { 'x-customer': 'eve@example.com', authorization: 'Bearer t' }) }).info('seen');
+
+    const [line] = lines();
+    expect(line.req).toMatchObject({
+      url: '/customers?email=b***b@example.com',
+      headers: { 'x-customer': 'e***e@example.com', authorization: '***' },
+    });
+  });
+
+  it("keeps a response's status code and headers", () => {
+    const { log, lines } = logger();
+    const res = new ServerResponse(request('/'));
+    res.statusCode = 201;
+    res.setHeader('location', '/orders/1');
+    Object.defineProperty(res, 'headersSent', { value: true });
+
+    log.info({ res }, 'done');
+
+    expect(lines()[0].res).toEqual({ statusCode: 201, headers: { location: '/orders/1' } });
+  });
+});
