@@ -18,6 +18,7 @@ import { MessagingMetrics } from './telemetry/messaging-metrics';
 import { MetricsController } from './telemetry/metrics.controller';
 import { Outbox } from './outbox/outbox';
 import { OutboxRelay } from './outbox/outbox-relay';
+import { ShutdownSequence } from './lifecycle/shutdown-sequence';
 import { CorrelationIdMiddleware } from './correlation/correlation-id.middleware';
 import { DeadLetterAdmin } from './dead-letter/dead-letter-admin';
 import { DeadLetterAdminController } from './dead-letter/dead-letter-admin.controller';
@@ -85,6 +86,7 @@ export class MessagingModule implements NestModule {
         MessagingMetrics,
         Outbox,
         OutboxRelay,
+        ShutdownSequence,
       ],
       exports: [
         MESSAGING_OPTIONS,

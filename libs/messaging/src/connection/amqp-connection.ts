@@ -1,6 +1,6 @@
 // Owns the one broker connection of a service: reconnects with backoff and hands out channels that survive it.
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { Channel } from 'amqplib';
+import amqplib, { type Channel } from 'amqplib';
 import amqp, {
   type AmqpConnectionManager,
   type ChannelWrapper,
@@ -95,6 +95,23 @@ export class AmqpConnection implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.close();
+  }
+
+  /**
+   * Runs `fn` on a channel of a short-lived connection of its own: for probes whose failure the broker answers by
+   * closing the whole connection (declaring an exchange of an unknown type does), away from the service's connection.
+   */
+  async withTemporaryConnection<T>(fn: (channel: Channel) => Promise<T>): Promise<T> {
+    const { url, tls, serviceName } = this.options;
+    const model = await amqplib.connect(url, { ...(tls ?? {}), clientProperties: { connection_name: `${serviceName} (probe)` } });
+    model.on('error', () => undefined);
+    try {
+      const channel = await model.createChannel();
+      channel.on('error', () => undefined);
+      return await fn(channel);
+    } finally {
+      await model.close().catch(() => undefined);
+    }
   }
 
   async close(): Promise<void> {

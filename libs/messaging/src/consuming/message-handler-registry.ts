@@ -5,8 +5,7 @@ import {
   type ExceptionFilter,
   Injectable,
   Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
+    type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { EXCEPTION_FILTERS_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, ExternalContextCreator, MetadataScanner, type ParamsFactory } from '@nestjs/core';
@@ -55,7 +54,7 @@ function withMetadataOf(original: HandlerMethod, wrapper: HandlerMethod): Handle
 }
 
 @Injectable()
-export class MessageHandlerRegistry implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class MessageHandlerRegistry implements OnApplicationBootstrap {
   private readonly logger = new Logger('Messaging');
   private readonly consumers: MessageConsumer[] = [];
   private readonly delays: DelayInfrastructure;
@@ -92,7 +91,8 @@ export class MessageHandlerRegistry implements OnApplicationBootstrap, BeforeApp
     }
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  /** Stops taking deliveries and waits (bounded) for the handlers in flight. Called by the shutdown sequence. */
+  async stopConsumers(): Promise<void> {
     this.stopping = true;
     await Promise.all(this.consumers.map((consumer) => consumer.stop(this.options.shutdownTimeoutMs)));
   }

@@ -1,5 +1,5 @@
 // Publishes pending outbox rows in batches: row locks keep relays apart, confirms come before rows are marked sent.
-import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap } from '@nestjs/common';
 import { and, asc, inArray, isNotNull, isNull, lt, min, notInArray } from 'drizzle-orm';
 import { errorMessage } from '../dead-letter/dead-letter-headers';
 import { MESSAGING_OPTIONS } from '../messaging.constants';
@@ -14,7 +14,7 @@ import type { OutgoingMessage } from '../publishing/outgoing-message';
 type OutboxRow = typeof outbox.$inferSelect;
 
 @Injectable()
-export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class OutboxRelay implements OnApplicationBootstrap {
   private readonly logger = new Logger('Outbox');
   private running = false;
   private loop?: Promise<void>;
@@ -37,11 +37,6 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     if (this.options.outbox.relay) this.start();
   }
 
-  /** Finishes the batch in progress, then stops. */
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.stop();
-  }
-
   start(): void {
     if (this.running) return;
     if (!this.database) throw new Error('The outbox relay needs DatabaseModule.forRoot() in the application');
@@ -49,10 +44,23 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.loop = this.run();
   }
 
+  /**
+   * Finishes the batch in progress, then makes one last pass for what the draining handlers wrote, and stops. Rows it
+   * cannot publish (the broker is away) stay in the table for the next start.
+   */
   async stop(): Promise<void> {
+    const wasRunning = this.running;
     this.running = false;
     this.wake?.();
     await this.loop;
+    if (!wasRunning) return;
+    try {
+      while ((await this.relayOnce()) === this.options.outbox.batchSize) {
+        // a full batch: there may be more
+      }
+    } catch (error) {
+      this.logger.warn({ event: 'outbox.final_pass_failed', reason: errorMessage(error) });
+    }
   }
 
   /** Asks for a relay pass soon (after a commit that added rows), instead of at the next poll. */

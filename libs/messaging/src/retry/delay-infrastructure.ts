@@ -72,7 +72,8 @@ export class DelayInfrastructure {
 
   private async brokerHasDelayPlugin(): Promise<boolean> {
     try {
-      await this.connection.withTemporaryChannel((channel) =>
+      // On a connection of its own: without the plugin the broker closes the connection, not just the channel.
+      await this.connection.withTemporaryConnection((channel) =>
         channel.assertExchange(this.topology.names.delayedMessageExchange, 'x-delayed-message', {
           durable: true,
           arguments: { 'x-delayed-type': 'direct' },
