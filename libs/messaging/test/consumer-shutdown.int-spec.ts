@@ -129,7 +129,7 @@ describe('consumer shutdown', () => {
 
     const closeMs = await close(first);
     expect(closeMs).toBeGreaterThanOrEqual(shutdownTimeoutMs - 50);
-    expect(closeMs).toBeLessThan(shutdownTimeoutMs + 2000);
+    expect(closeMs).toBeLessThan(shutdownTimeoutMs + 3000);
     expect(firstHandler.handled).toHaveLength(0);
     expect(await readyInQueue()).toBe(1);
 

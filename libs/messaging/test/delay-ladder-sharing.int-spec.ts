@@ -1,6 +1,5 @@
 // Integration: the delay ladder is shared by every service of a vhost, so one service's leftovers or options must not
-// stop another's delays. Known bugs are kept as `it.failing` so that they show in every run: each turns red once fixed,
-// and then loses `.failing`.
+// stop another's delays.
 import type { ChannelModel } from 'amqplib';
 import type { QueueType } from '../src/options/messaging-options';
 import { delayRoute } from '../src/retry/delay-route';
@@ -29,9 +28,10 @@ describe('delay ladder shared by every service of a vhost', () => {
   }
 
   /** Delays UNROUTABLE messages for a queue that does not exist, then one for a live queue; resolves with its lateness. */
+  /** Delays UNROUTABLE messages for a queue that does not exist, then one for a live queue; resolves with its lateness. */
   async function delayBehindUnroutable(connection: ChannelModel, queueType: QueueType): Promise<number | undefined> {
     const channel = await connection.createConfirmChannel();
-    await topology.declareDelayLadder(channel, queueType);
+    await topology.declareDelayLadder(channel);
     await topology.declareHandlerQueue(channel, { queue: 'live.queue', messageType: 'live', queueType, deliveryLimit: 5 });
     for (let i = 0; i < UNROUTABLE; i++) {
       const route = delayRoute('ladder', names, 'deleted.queue', 1000);
@@ -49,33 +49,40 @@ describe('delay ladder shared by every service of a vhost', () => {
     return arrivedAt === undefined ? undefined : arrivedAt - publishedAt;
   }
 
-  it('lets delays for live queues pass while messages for a deleted queue fall out of classic level queues', async () => {
-    await withVhost('ladder-orphans-classic', async (connection) => {
-      const elapsed = await delayBehindUnroutable(connection, 'classic');
-      expect(elapsed).toBeGreaterThanOrEqual(1000);
-      expect(elapsed).toBeLessThanOrEqual(1000 + TOLERANCE_MS);
-    });
-  });
+  // Quorum level queues dead-letter at least once: without a place for them, dead letters that route nowhere (their
+  // queue was deleted) would stay with the level's dead-letter worker, and from the 32nd on stop that level for all.
+  it.each<QueueType>(['quorum', 'classic'])(
+    'keeps delays for live %s queues on time while messages for a deleted queue are parked in delay.unroutable',
+    async (queueType) => {
+      await withVhost(`ladder-orphans-${queueType}`, async (connection) => {
+        const elapsed = await delayBehindUnroutable(connection, queueType);
+        expect(elapsed).toBeGreaterThanOrEqual(1000);
+        expect(elapsed).toBeLessThanOrEqual(1000 + TOLERANCE_MS);
+        const channel = await connection.createChannel();
+        await eventually(async () => (await channel.checkQueue(names.delayUnroutableQueue)).messageCount === UNROUTABLE, 'orphans parked');
+      });
+    },
+  );
 
-  // BUG: quorum level queues dead-letter at least once; a dead letter that routes nowhere (its queue was deleted) stays
-  // with the level queue's dead-letter worker, which holds at most 32 such messages in flight and retries them forever.
-  // From the 32nd orphan on, that level forwards nothing: every delay of every service in the vhost stops there.
-  it.failing('lets delays for live queues pass while messages for a deleted queue wait in quorum level queues', async () => {
-    await withVhost('ladder-orphans-quorum', async (connection) => {
-      const elapsed = await delayBehindUnroutable(connection, 'quorum');
-      expect(elapsed).toBeGreaterThanOrEqual(1000);
-      expect(elapsed).toBeLessThanOrEqual(1000 + TOLERANCE_MS);
-    });
-  });
-
-  // BUG: the ladder is shared per vhost but takes its queue type from each service's options, so the second service
-  // whose queueType differs fails to declare it (PRECONDITION_FAILED) and its consumers never start.
-  it.failing('lets a service with classic queues join a vhost whose ladder a quorum service declared', async () => {
+  it('lets services whose own queues are classic and quorum share one ladder', async () => {
     await withVhost('ladder-mixed', async (connection) => {
-      await topology.declareDelayLadder(await connection.createConfirmChannel(), 'quorum');
-      const channel = await connection.createConfirmChannel();
-      channel.on('error', () => undefined);
-      await expect(topology.declareDelayLadder(channel, 'classic')).resolves.toBeUndefined();
+      const quorumService = await connection.createConfirmChannel();
+      await topology.declareDelayLadder(quorumService);
+      await topology.declareHandlerQueue(quorumService, { queue: 'q.service', messageType: 'q', queueType: 'quorum', deliveryLimit: 5 });
+      const classicService = await connection.createConfirmChannel();
+      await expect(topology.declareDelayLadder(classicService)).resolves.toBeUndefined();
+      await topology.declareHandlerQueue(classicService, { queue: 'c.service', messageType: 'c', queueType: 'classic', deliveryLimit: 5 });
+      for (const queue of ['q.service', 'c.service']) {
+        const route = delayRoute('ladder', names, queue, 1000);
+        classicService.publish(route.exchange, route.routingKey, Buffer.from(queue), { persistent: true });
+      }
+      await classicService.waitForConfirms();
+      const observer = await connection.createChannel();
+      await eventually(
+        async () => (await observer.checkQueue('q.service')).messageCount === 1 && (await observer.checkQueue('c.service')).messageCount === 1,
+        'both delayed messages delivered',
+        1000 + TOLERANCE_MS + 2000,
+      );
     });
   });
 });

@@ -1,7 +1,8 @@
-// Integration: the plugin-free delay ladder on a real broker, with quorum and with classic level queues: delays are
-// kept, short delays overtake long ones, routing keys cannot leak into a queue whose name ends the same, and a delayed
-// message comes out as it went in.
-import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+// Integration: the plugin-free delay ladder on a real broker (its level queues are quorum queues), delivering to quorum
+// and to classic handler queues: delays are kept, short delays overtake long ones, routing keys cannot leak into a
+// queue whose name ends the same, and a delayed message comes out as it went in.
+import type { ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import { retryHeaders } from '../src/dead-letter/dead-letter-headers';
 import type { QueueType } from '../src/options/messaging-options';
 import { delayRoute } from '../src/retry/delay-route';
 import { Topology } from '../src/topology/topology';
@@ -29,32 +30,50 @@ interface Arrival {
   message: ConsumeMessage;
 }
 
-describe.each<QueueType>(['quorum', 'classic'])('delay ladder with %s level queues', (queueType) => {
-  const names = new TopologyNames('domain.events', 'ladder-test');
-  const topology = new Topology(names);
+/**
+ * One ladder in a vhost of its own (the ladder is shared by a whole vhost), with every scenario of this file started at
+ * once: the ladder is meant to carry many delays side by side, and the file lasts as long as its longest delay.
+ */
+class LadderRun {
+  readonly names = new TopologyNames('domain.events', 'ladder-test');
   /** messageId -> when it was handed to the channel. */
-  const publishedAt = new Map<string, number>();
+  private readonly publishedAt = new Map<string, number>();
   /** messageId -> deliveries, in order of arrival (more than one would be a duplicate). */
-  const arrivals = new Map<string, Arrival[]>();
-  let vhost: TestVhost;
-  let connection: ChannelModel;
-  let publisher: ConfirmChannel;
-  let consumer: Channel;
-  let observer: Channel;
+  readonly arrivals = new Map<string, Arrival[]>();
   /** Messages in delay.level.05 at the moment the 3 s message arrived. */
-  let level05WhenShortArrived: Promise<number> | undefined;
+  level05WhenShortArrived?: Promise<number>;
+  private connection?: ChannelModel;
+  private publisher!: ConfirmChannel;
 
-  beforeAll(async () => {
-    // The ladder is shared by a whole vhost, so each queue type gets a vhost of its own.
-    vhost = await createTestVhost(`ladder-${queueType}`);
-    connection = await vhost.connect();
-    publisher = await connection.createConfirmChannel();
-    consumer = await connection.createChannel();
-    observer = await connection.createChannel();
+  private constructor(
+    readonly queueType: QueueType,
+    private readonly vhost: TestVhost,
+  ) {}
 
-    await topology.declareDelayLadder(publisher, queueType);
+  /** Creates the vhost and registers the run (so that it is cleaned up even if a later step fails), then starts it. */
+  static async start(queueType: QueueType, register: (run: LadderRun) => void): Promise<void> {
+    const run = new LadderRun(queueType, await createTestVhost(`ladder-${queueType}`));
+    register(run);
+    await run.declareAndPublish();
+  }
+
+  async stop(): Promise<void> {
+    await this.connection?.close().catch(() => undefined);
+    // Deleting the vhost also drops the 60 s message still waiting in the ladder.
+    await this.vhost.delete();
+  }
+
+  private async declareAndPublish(): Promise<void> {
+    const { names, queueType } = this;
+    const topology = new Topology(names);
+    this.connection = await this.vhost.connect();
+    this.publisher = await this.connection.createConfirmChannel();
+    const consumer = await this.connection.createChannel();
+    const observer = await this.connection.createChannel();
+
+    await topology.declareDelayLadder(this.publisher);
     for (const queue of DESTINATIONS) {
-      await topology.declareHandlerQueue(publisher, { queue, messageType: queue, queueType, deliveryLimit: 5 });
+      await topology.declareHandlerQueue(this.publisher, { queue, messageType: queue, queueType, deliveryLimit: 5 });
     }
     await consumer.prefetch(100);
     for (const queue of DESTINATIONS) {
@@ -62,20 +81,19 @@ describe.each<QueueType>(['quorum', 'classic'])('delay ladder with %s level queu
         if (!message) return;
         const at = Date.now();
         const id = String(message.properties.messageId);
-        if (id === 'short-3s') level05WhenShortArrived = observer.checkQueue(names.delayLevelQueue(5)).then((q) => q.messageCount);
-        arrivals.set(id, [...(arrivals.get(id) ?? []), { queue, at, message }]);
+        if (id === 'short-3s') this.level05WhenShortArrived = observer.checkQueue(names.delayLevelQueue(5)).then((q) => q.messageCount);
+        if (id === 'properties') this.sendRoundAgain(message);
+        this.arrivals.set(id, [...(this.arrivals.get(id) ?? []), { queue, at, message }]);
         consumer.ack(message);
       });
     }
 
-    // Every scenario starts now and runs side by side: the ladder is meant to carry many delays at once, and the
-    // file stays as long as its longest delay.
-    publishDelayed(HEAD_OF_LINE_QUEUE, 'long-60s', 60);
-    publishDelayed(HEAD_OF_LINE_QUEUE, 'short-3s', 3);
-    for (const seconds of REVERSE_ORDER_DELAYS_S) publishDelayed(ORDER_QUEUE, `order-${seconds}s`, seconds);
-    publishDelayed(SHORT_NAME, `to-${SHORT_NAME}`, 1);
-    publishDelayed(LONG_NAME, `to-${LONG_NAME}`, 1);
-    publishDelayed(PROPERTIES_QUEUE, 'properties', PROPERTIES_DELAY_S, {
+    this.publishDelayed(HEAD_OF_LINE_QUEUE, 'long-60s', 60);
+    this.publishDelayed(HEAD_OF_LINE_QUEUE, 'short-3s', 3);
+    for (const seconds of REVERSE_ORDER_DELAYS_S) this.publishDelayed(ORDER_QUEUE, `order-${seconds}s`, seconds);
+    this.publishDelayed(SHORT_NAME, `to-${SHORT_NAME}`, 1);
+    this.publishDelayed(LONG_NAME, `to-${LONG_NAME}`, 1);
+    this.publishDelayed(PROPERTIES_QUEUE, 'properties', PROPERTIES_DELAY_S, {
       type: 'ladder.properties',
       contentType: 'application/json',
       contentEncoding: 'utf-8',
@@ -89,20 +107,14 @@ describe.each<QueueType>(['quorum', 'classic'])('delay ladder with %s level queu
         [MessageHeaders.firstFailedAt]: '2024-01-02T03:04:05.000Z',
       },
     });
-    await publisher.waitForConfirms();
-  });
+    await this.publisher.waitForConfirms();
+  }
 
-  afterAll(async () => {
-    await connection?.close().catch(() => undefined);
-    // Deleting the vhost also drops the 60 s message still waiting in the ladder.
-    await vhost?.delete();
-  });
-
-  function publishDelayed(queue: string, messageId: string, seconds: number, properties: Options.Publish = {}): void {
-    const route = delayRoute('ladder', names, queue, seconds * 1000);
-    const content = messageId === 'properties' ? BODY : Buffer.from(messageId);
-    publishedAt.set(messageId, Date.now());
-    publisher.publish(route.exchange, route.routingKey, content, {
+  private publishDelayed(queue: string, messageId: string, seconds: number, properties: Options.Publish = {}): void {
+    const route = delayRoute('ladder', this.names, queue, seconds * 1000);
+    const content = queue === PROPERTIES_QUEUE ? BODY : Buffer.from(messageId);
+    this.publishedAt.set(messageId, Date.now());
+    this.publisher.publish(route.exchange, route.routingKey, content, {
       persistent: true,
       ...properties,
       messageId,
@@ -110,55 +122,89 @@ describe.each<QueueType>(['quorum', 'classic'])('delay ladder with %s level queu
     });
   }
 
-  function firstArrival(messageId: string): Arrival | undefined {
-    return arrivals.get(messageId)?.[0];
+  /**
+   * Sends a message that came out of the ladder round once more, as a retry does: once with the library's retry
+   * headers (x-death dropped), once naively with every header kept.
+   */
+  private sendRoundAgain(message: ConsumeMessage): void {
+    const { headers, ...properties } = message.properties;
+    this.publishDelayed(PROPERTIES_QUEUE, 'retried', PROPERTIES_DELAY_S, { ...properties, headers: retryHeaders(message, 3) });
+    this.publishDelayed(PROPERTIES_QUEUE, 'retried-with-x-death', PROPERTIES_DELAY_S, { ...properties, headers });
+  }
+
+  firstArrival(messageId: string): Arrival | undefined {
+    return this.arrivals.get(messageId)?.[0];
   }
 
   /** Milliseconds from publish to arrival. */
-  function elapsed(messageId: string): number {
-    return firstArrival(messageId)!.at - publishedAt.get(messageId)!;
+  elapsed(messageId: string): number {
+    return this.firstArrival(messageId)!.at - this.publishedAt.get(messageId)!;
   }
 
-  async function arrivalOf(messageId: string, timeoutMs: number): Promise<Arrival> {
-    await eventually(() => arrivals.has(messageId), `${messageId} delivered`, timeoutMs);
-    return firstArrival(messageId)!;
+  async arrivalOf(messageId: string, timeoutMs: number): Promise<Arrival> {
+    await eventually(() => this.arrivals.has(messageId), `${messageId} delivered`, timeoutMs);
+    return this.firstArrival(messageId)!;
   }
+
+  /** Message ids that reached `queue`, once per delivery. */
+  receivedBy(queue: string): string[] {
+    return [...this.arrivals.entries()].flatMap(([id, list]) => list.filter((a) => a.queue === queue).map(() => id));
+  }
+}
+
+const QUEUE_TYPES: QueueType[] = ['quorum', 'classic'];
+const runs = new Map<QueueType, LadderRun>();
+
+// Both queue types run at the same time, each in its own vhost.
+beforeAll(async () => {
+  const started = await Promise.allSettled(QUEUE_TYPES.map((queueType) => LadderRun.start(queueType, (run) => runs.set(queueType, run))));
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+});
+
+afterAll(async () => {
+  await Promise.all([...runs.values()].map((run) => run.stop()));
+});
+
+describe.each(QUEUE_TYPES)('delay ladder delivering to %s handler queues', (queueType) => {
+  let ladder: LadderRun;
+  beforeAll(() => {
+    ladder = runs.get(queueType)!;
+  });
 
   it('delivers a 3 s delay on time while a 60 s delay published just before it still waits in level 05', async () => {
-    await arrivalOf('short-3s', 3000 + TOLERANCE_MS + 2000);
-    expect(elapsed('short-3s')).toBeGreaterThanOrEqual(3000);
-    expect(elapsed('short-3s')).toBeLessThanOrEqual(3000 + TOLERANCE_MS);
+    await ladder.arrivalOf('short-3s', 3000 + TOLERANCE_MS + 2000);
+    expect(ladder.elapsed('short-3s')).toBeGreaterThanOrEqual(3000);
+    expect(ladder.elapsed('short-3s')).toBeLessThanOrEqual(3000 + TOLERANCE_MS);
     // 60 = 32 + 16 + 8 + 4: its first stop is the 32 s level, where it sat when the short one came out.
-    expect(arrivals.has('long-60s')).toBe(false);
-    expect(await level05WhenShortArrived).toBe(1);
+    expect(ladder.arrivals.has('long-60s')).toBe(false);
+    expect(await ladder.level05WhenShortArrived).toBe(1);
   });
 
   it('lets shorter delays overtake longer ones published before them, each on time', async () => {
     const longest = Math.max(...REVERSE_ORDER_DELAYS_S);
-    for (const seconds of REVERSE_ORDER_DELAYS_S) await arrivalOf(`order-${seconds}s`, longest * 1000 + TOLERANCE_MS + 2000);
+    for (const seconds of REVERSE_ORDER_DELAYS_S) await ladder.arrivalOf(`order-${seconds}s`, longest * 1000 + TOLERANCE_MS + 2000);
 
-    const byArrival = [...REVERSE_ORDER_DELAYS_S].sort((a, b) => firstArrival(`order-${a}s`)!.at - firstArrival(`order-${b}s`)!.at);
+    const byArrival = [...REVERSE_ORDER_DELAYS_S].sort((a, b) => ladder.firstArrival(`order-${a}s`)!.at - ladder.firstArrival(`order-${b}s`)!.at);
     expect(byArrival).toEqual([1, 2, 5, 7]);
     for (const seconds of REVERSE_ORDER_DELAYS_S) {
-      const ms = elapsed(`order-${seconds}s`);
+      const ms = ladder.elapsed(`order-${seconds}s`);
       expect({ seconds, ms, onTime: ms >= seconds * 1000 && ms <= seconds * 1000 + TOLERANCE_MS }).toEqual({ seconds, ms, onTime: true });
     }
   });
 
   it('delivers to x.y only what was routed to x.y, and to b.x.y only what was routed to b.x.y', async () => {
-    await arrivalOf(`to-${SHORT_NAME}`, 1000 + TOLERANCE_MS + 2000);
-    await arrivalOf(`to-${LONG_NAME}`, 1000 + TOLERANCE_MS + 2000);
+    await ladder.arrivalOf(`to-${SHORT_NAME}`, 1000 + TOLERANCE_MS + 2000);
+    await ladder.arrivalOf(`to-${LONG_NAME}`, 1000 + TOLERANCE_MS + 2000);
     // A leaked copy would travel the same levels and come out at the same moment; give it a moment anyway.
     await new Promise((resolve) => setTimeout(resolve, 500));
 
-    const received = (queue: string): string[] =>
-      [...arrivals.entries()].flatMap(([id, list]) => list.filter((a) => a.queue === queue).map(() => id));
-    expect(received(SHORT_NAME)).toEqual([`to-${SHORT_NAME}`]);
-    expect(received(LONG_NAME)).toEqual([`to-${LONG_NAME}`]);
+    expect(ladder.receivedBy(SHORT_NAME)).toEqual([`to-${SHORT_NAME}`]);
+    expect(ladder.receivedBy(LONG_NAME)).toEqual([`to-${LONG_NAME}`]);
   });
 
   it("keeps body, message id, correlation and attempts unchanged through the ladder, adding only the broker's death headers", async () => {
-    const { message } = await arrivalOf('properties', PROPERTIES_DELAY_S * 1000 + TOLERANCE_MS + 2000);
+    const { message } = await ladder.arrivalOf('properties', PROPERTIES_DELAY_S * 1000 + TOLERANCE_MS + 2000);
     expect(message.content.equals(BODY)).toBe(true);
 
     const { properties } = message;
@@ -182,14 +228,27 @@ describe.each<QueueType>(['quorum', 'classic'])('delay ladder with %s level queu
       [MessageHeaders.attempts]: 3,
       [MessageHeaders.firstFailedAt]: '2024-01-02T03:04:05.000Z',
     });
-    expect(headers['x-first-death-queue']).toBe(names.delayLevelQueue(1));
+    expect(headers['x-first-death-queue']).toBe(ladder.names.delayLevelQueue(1));
     // One hop per set bit of 3 s (2 + 1), newest first, each by expiry: no other level held it.
     const hops = (headers['x-death'] ?? []).map((death) => [death.queue, death.reason, death.count]);
     expect(hops).toEqual([
-      [names.delayLevelQueue(0), 'expired', 1],
-      [names.delayLevelQueue(1), 'expired', 1],
+      [ladder.names.delayLevelQueue(0), 'expired', 1],
+      [ladder.names.delayLevelQueue(1), 'expired', 1],
     ]);
-    expect(arrivals.get('properties')).toHaveLength(1);
+    expect(ladder.arrivals.get('properties')).toHaveLength(1);
+  });
+
+  it('takes a retried copy round the ladder again on time, because the retry headers drop the x-death the broker added', async () => {
+    await ladder.arrivalOf('properties', PROPERTIES_DELAY_S * 1000 + TOLERANCE_MS + 2000);
+    const retried = await ladder.arrivalOf('retried', PROPERTIES_DELAY_S * 1000 + TOLERANCE_MS + 2000);
+    expect(ladder.elapsed('retried')).toBeGreaterThanOrEqual(PROPERTIES_DELAY_S * 1000);
+    expect(ladder.elapsed('retried')).toBeLessThanOrEqual(PROPERTIES_DELAY_S * 1000 + TOLERANCE_MS);
+    expect(retried.message.content.equals(BODY)).toBe(true);
+    expect(retried.message.properties.headers![MessageHeaders.attempts]).toBe(3);
+    // Why dropping x-death matters: the same copy with it kept is dead-lettered into delay.level.00 a second time
+    // with no rejection in between, which the broker takes for a dead-letter cycle and silently drops.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(ladder.arrivals.has('retried-with-x-death')).toBe(false);
   });
 });
 

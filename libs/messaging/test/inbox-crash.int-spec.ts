@@ -134,10 +134,11 @@ describe('inbox across a consumer crash', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       }),
     );
-    await child.waitForLine(/^READY$/, 20_000);
+    // Generous: the child transpiles the library on start, which a loaded machine makes slow.
+    await child.waitForLine(/^READY$/, 60_000);
 
     const messageId = await publishPayment('pay-1');
-    const [, committedId] = await child.waitForLine(COMMITTED_LINE, 10_000);
+    const [, committedId] = await child.waitForLine(COMMITTED_LINE, 20_000);
     expect(committedId).toBe(messageId);
     // The effect and the inbox mark are in the database; the delivery is still unacked in the dead process-to-be.
     expect(await businessRows()).toEqual([{ payment_id: 'pay-1', message_id: messageId }]);
@@ -167,5 +168,5 @@ describe('inbox across a consumer crash', () => {
     app = undefined;
     expect(await readyMessages()).toBe(0);
     expect(log.deliveries.filter((delivery) => delivery.messageId === messageId)).toHaveLength(1);
-  });
+  }, 120_000);
 });

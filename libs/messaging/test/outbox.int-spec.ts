@@ -65,7 +65,7 @@ async function pendingRows(db: DatabaseHandle): Promise<number> {
 }
 
 /** Waits until the observer holds `count` messages, then a few relay polls more, so that a duplicate would show. */
-async function settleAt(observer: QueueObserver, count: number, timeoutMs = 15_000): Promise<void> {
+async function settleAt(observer: QueueObserver, count: number, timeoutMs = 30_000): Promise<void> {
   await eventually(async () => (await observer.depth()) >= count, `${count} messages on ${observer.queue}`, timeoutMs);
   await sleep(10 * POLL_MS);
 }
@@ -167,7 +167,7 @@ describe('outbox with one relay on PostgreSQL', () => {
     const other = await startApp(vhost, testDb, { relay: false, pollIntervalMs: POLL_MS, retentionMs: hour });
     try {
       other.get(OutboxRelay).start();
-      await eventually(async () => (await rowsWithIds(db, [oldSent.messageId])).length === 0, 'the old sent row deleted', 5000);
+      await eventually(async () => (await rowsWithIds(db, [oldSent.messageId])).length === 0, 'the old sent row deleted', 10_000);
     } finally {
       await other.close();
     }
@@ -222,7 +222,7 @@ describe('outbox with two relays on one PostgreSQL table', () => {
     const total = transactions * perTransaction;
     const db = apps[0].get<DatabaseHandle>(DATABASE);
 
-    await eventually(async () => (await pendingRows(db)) === 0, 'every row sent', 20_000);
+    await eventually(async () => (await pendingRows(db)) === 0, 'every row sent', 45_000);
     await settleAt(countedObserver, total);
     const seen = await countedObserver.drain();
 
@@ -235,7 +235,7 @@ describe('outbox with two relays on one PostgreSQL table', () => {
     // Both took part: otherwise this would only show what one relay does.
     expect(byRelay[0]).toBeGreaterThan(0);
     expect(byRelay[1]).toBeGreaterThan(0);
-  });
+  }, 120_000);
 
   it('keeps the order of each aggregate key while two relays share the table', async () => {
     const before = relays().map((relay) => relay.published);
@@ -262,7 +262,7 @@ describe('outbox with two relays on one PostgreSQL table', () => {
     const total = transactions * perTransaction;
     const db = apps[0].get<DatabaseHandle>(DATABASE);
 
-    await eventually(async () => (await pendingRows(db)) === 0, 'every row sent', 20_000);
+    await eventually(async () => (await pendingRows(db)) === 0, 'every row sent', 45_000);
     await settleAt(ledgerObserver, total);
     const seen = await ledgerObserver.drain();
     expect(seen).toHaveLength(total);
@@ -279,7 +279,7 @@ describe('outbox with two relays on one PostgreSQL table', () => {
     const byRelay = relays().map((relay, i) => relay.published - before[i]);
     expect(byRelay[0]).toBeGreaterThan(0);
     expect(byRelay[1]).toBeGreaterThan(0);
-  });
+  }, 120_000);
 });
 
 describe('outbox on PGlite', () => {

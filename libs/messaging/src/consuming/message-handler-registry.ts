@@ -70,7 +70,7 @@ export class MessageHandlerRegistry implements OnApplicationBootstrap {
     private readonly idempotency: IdempotencyStep,
     private readonly metrics: MessagingMetrics,
   ) {
-    this.delays = new DelayInfrastructure(options.delay, options.queueType, connection, topology);
+    this.delays = new DelayInfrastructure(options.delay, connection, topology);
   }
 
   async onApplicationBootstrap(): Promise<void> {

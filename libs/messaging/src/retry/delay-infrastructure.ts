@@ -2,7 +2,7 @@
 import { Logger } from '@nestjs/common';
 import type { Channel } from 'amqp-connection-manager';
 import type { AmqpConnection } from '../connection/amqp-connection';
-import type { DelayMode, QueueType } from '../options/messaging-options';
+import type { DelayMode } from '../options/messaging-options';
 import type { Topology } from '../topology/topology';
 import { delayRoute, type DelayMechanism, type DelayRoute } from './delay-route';
 
@@ -13,7 +13,6 @@ export class DelayInfrastructure {
 
   constructor(
     private readonly mode: DelayMode,
-    private readonly queueType: QueueType,
     private readonly connection: AmqpConnection,
     private readonly topology: Topology,
   ) {}
@@ -22,7 +21,7 @@ export class DelayInfrastructure {
   async declareFor(channel: Channel, queue: string): Promise<void> {
     const mechanism = await this.resolve();
     if (mechanism === 'ladder') {
-      await this.topology.declareDelayLadder(channel, this.queueType);
+      await this.topology.declareDelayLadder(channel);
       return;
     }
     const exchange = this.topology.names.delayedMessageExchange;

@@ -84,6 +84,15 @@ export class TopologyNames {
     return 'delay.delivery';
   }
 
+  /** Where delayed messages whose queue no longer exists end up (the delivery exchange's alternate exchange). */
+  get delayUnroutableExchange(): string {
+    return 'delay.unroutable';
+  }
+
+  get delayUnroutableQueue(): string {
+    return 'delay.unroutable';
+  }
+
   /** Entry point of the ladder: the highest level's exchange. */
   get delayEntryExchange(): string {
     return this.delayLevelExchange(DELAY_LEVELS - 1);

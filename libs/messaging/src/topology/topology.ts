@@ -57,8 +57,12 @@ export class Topology {
    * The delay ladder: level L is a topic exchange and a queue whose messages live 2^L seconds and then fall to level
    * L-1 (level 0 falls to the delivery exchange). A routing key whose word for L is 1 waits in L's queue; one whose
    * word is 0 passes straight down through an exchange-to-exchange binding.
+   *
+   * The ladder is shared by every service of a vhost, so its queues do not follow a service's queueType: they are
+   * always quorum queues (dead-lettering at least once), whatever each service uses for its own queues.
    */
-  async declareDelayLadder(channel: Channel, queueType: QueueType): Promise<void> {
+  async declareDelayLadder(channel: Channel): Promise<void> {
+    const queueType: QueueType = 'quorum';
     const { names } = this;
     await this.declareDelayDelivery(channel);
     for (let level = 0; level < DELAY_LEVELS; level++) {
@@ -81,7 +85,19 @@ export class Topology {
     }
   }
 
+  /**
+   * The delivery exchange hands each delayed message to its queue. One whose queue is gone goes to its alternate
+   * exchange and waits, visible, in `delay.unroutable`: unroutable dead letters would otherwise pile up inside a quorum
+   * level queue's dead-letter worker and, past its 32 in flight, stop that level for every service.
+   */
   private async declareDelayDelivery(channel: Channel): Promise<void> {
-    await channel.assertExchange(this.names.delayDeliveryExchange, 'topic', { durable: true });
+    const { names } = this;
+    await channel.assertExchange(names.delayUnroutableExchange, 'fanout', { durable: true });
+    await channel.assertQueue(names.delayUnroutableQueue, { durable: true, arguments: { 'x-queue-type': 'classic' } });
+    await channel.bindQueue(names.delayUnroutableQueue, names.delayUnroutableExchange, '');
+    await channel.assertExchange(names.delayDeliveryExchange, 'topic', {
+      durable: true,
+      arguments: { 'alternate-exchange': names.delayUnroutableExchange },
+    });
   }
 }
