@@ -150,6 +150,31 @@ describe('outbox with one relay on PostgreSQL', () => {
     expect(app.get(OutboxRelay).published - publishedBefore).toBe(1);
   });
 
+  it('sets aside a row the broker refuses, holds back its key, and publishes the rest', async () => {
+    const [refused, sameKey, otherKey] = await db.db.transaction(async (tx) => {
+      const bad = await outbox.add(tx, LedgerPosted, { account: 'acc-9', n: 0 }, { aggregateKey: 'acc-9' });
+      const next = await outbox.add(tx, LedgerPosted, { account: 'acc-9', n: 1 }, { aggregateKey: 'acc-9' });
+      const other = await outbox.add(tx, ParcelShipped, { parcelId: 'unrelated' });
+      // A row whose exchange does not exist: the broker refuses it (404) however often it is sent.
+      await tx.update(outboxTable).set({ exchange: 'no.such.exchange' }).where(eq(outboxTable.messageId, bad.messageId));
+      return [bad, next, other];
+    });
+
+    await eventually(async () => (await observer.depth()) >= 1, 'the unrelated row published', 15_000);
+    await eventually(async () => ((await rowsWithIds(db, [refused.messageId]))[0]?.attempts ?? 0) >= 1, 'the refusal recorded', 15_000);
+    const [bad] = await rowsWithIds(db, [refused.messageId]);
+    expect(bad.sentAt).toBeNull();
+    expect(bad.lastError).toMatch(/no.such.exchange/);
+    expect(bad.availableAt!.getTime()).toBeGreaterThan(Date.now() - 1000);
+    expect((await rowsWithIds(db, [sameKey.messageId]))[0].sentAt).toBeNull();
+    expect(messageIdsOf(await observer.drain())).toEqual([otherKey.messageId]);
+
+    // Once the cause is mended, the row and then the one it held back go out, in order.
+    await db.db.update(outboxTable).set({ exchange: 'domain.events', availableAt: null }).where(eq(outboxTable.messageId, refused.messageId));
+    await settleAt(observer, 2);
+    expect(messageIdsOf(await observer.drain())).toEqual([refused.messageId, sameKey.messageId]);
+  });
+
   it('deletes sent rows older than the retention, and keeps younger sent rows', async () => {
     const hour = 3600_000;
     const now = Date.now();

@@ -1,12 +1,13 @@
 // Publishes pending outbox rows in batches: row locks keep relays apart, confirms come before rows are marked sent.
 import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap } from '@nestjs/common';
-import { and, asc, inArray, isNotNull, isNull, lt, min, notInArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, min, notInArray, or, sql } from 'drizzle-orm';
 import { errorMessage } from '../dead-letter/dead-letter-headers';
 import { MESSAGING_OPTIONS } from '../messaging.constants';
 import type { ResolvedMessagingOptions } from '../options/messaging-options';
 import type { DatabaseHandle, Transaction } from '../persistence/database';
 import { DATABASE } from '../persistence/database.module';
 import { outbox } from '../persistence/messaging-tables';
+import { AmqpConnection } from '../connection/amqp-connection';
 import { MessagePublisher } from '../publishing/message-publisher';
 import { MessagingMetrics } from '../telemetry/messaging-metrics';
 import type { OutgoingMessage } from '../publishing/outgoing-message';
@@ -21,12 +22,15 @@ export class OutboxRelay implements OnApplicationBootstrap {
   private wake?: () => void;
   private failures = 0;
   private lastCleanup = 0;
+  /** Exchanges seen to exist on the broker. */
+  private readonly knownExchanges = new Set<string>();
   /** Rows published by this relay since start. */
   published = 0;
 
   constructor(
     @Inject(MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
     private readonly publisher: MessagePublisher,
+    private readonly connection: AmqpConnection,
     @Optional() @Inject(DATABASE) private readonly database?: DatabaseHandle,
     @Optional() private readonly metrics?: MessagingMetrics,
   ) {}
@@ -68,29 +72,85 @@ export class OutboxRelay implements OnApplicationBootstrap {
     this.wake?.();
   }
 
-  /** One batch: returns how many rows were published. */
+  /**
+   * One batch: returns how many rows it took up (published or deferred). Rows are published in seq order, those of one
+   * aggregate key one after the other, keys side by side. A row the broker refuses (a missing exchange, a nack) waits
+   * with a growing delay and holds back the later rows of its key; the others are published and marked sent. When no
+   * row at all goes out, the broker is taken to be away: the transaction rolls back and the relay backs off.
+   */
   async relayOnce(): Promise<number> {
     const { db } = this.requireDatabase();
     const { batchSize } = this.options.outbox;
     return db.transaction(async (tx) => {
+      const now = new Date();
       const candidates = await tx
         .select()
         .from(outbox)
-        .where(isNull(outbox.sentAt))
+        .where(and(isNull(outbox.sentAt), or(isNull(outbox.availableAt), lte(outbox.availableAt, now))))
         .orderBy(asc(outbox.seq))
         .limit(batchSize)
         .for('update', { skipLocked: true });
       const rows = await this.inKeyOrder(tx, candidates);
       if (rows.length === 0) return 0;
-      // One channel, published in seq order: the broker keeps that order; confirms are awaited together.
-      await Promise.all(rows.map((row) => this.publisher.send(toOutgoing(row))));
+      const sent: number[] = [];
+      const refused: Array<{ row: OutboxRow; error: unknown }> = [];
+      const missing = await this.missingExchanges(rows);
+      await Promise.all(
+        groupByKey(rows).map(async (group) => {
+          for (const row of group) {
+            try {
+              // Publishing to a missing exchange would close the channel, failing every publish in flight with it.
+              if (missing.has(row.exchange)) throw new Error(`Exchange "${row.exchange}" does not exist`);
+              await this.publisher.send(toOutgoing(row));
+              sent.push(row.seq);
+            } catch (error) {
+              refused.push({ row, error });
+              return; // later rows of this key wait for it
+            }
+          }
+        }),
+      );
+      if (sent.length === 0) throw refused[0]?.error ?? new Error('nothing published');
       await tx
         .update(outbox)
-        .set({ sentAt: new Date(), attempts: 1 })
-        .where(inArray(outbox.seq, rows.map((row) => row.seq)));
-      this.published += rows.length;
+        .set({ sentAt: new Date(), attempts: sql`${outbox.attempts} + 1` })
+        .where(inArray(outbox.seq, sent));
+      for (const { row, error } of refused) {
+        const attempts = row.attempts + 1;
+        await tx
+          .update(outbox)
+          .set({ attempts, lastError: errorMessage(error), availableAt: new Date(Date.now() + rowBackoffMs(attempts)) })
+          .where(eq(outbox.seq, row.seq));
+        this.logger.warn({ event: 'outbox.row_refused', messageId: row.messageId, type: row.messageType, attempts, reason: errorMessage(error) });
+      }
+      this.published += sent.length;
       return rows.length;
     });
+  }
+
+  /** The exchanges of `rows` that the broker does not have (checked once each, on a short-lived channel). */
+  private async missingExchanges(rows: OutboxRow[]): Promise<Set<string>> {
+    const missing = new Set<string>();
+    for (const exchange of new Set(rows.map((row) => row.exchange))) {
+      if (exchange === '' || this.knownExchanges.has(exchange)) continue;
+      try {
+        await this.connection.withTemporaryChannel((channel) => channel.checkExchange(exchange));
+        this.knownExchanges.add(exchange);
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 404) missing.add(exchange);
+        else throw error; // not connected: the whole batch waits
+      }
+    }
+    return missing;
+  }
+
+  /** Deletes sent rows older than the retention period; runs by itself once a minute. Returns how many. */
+  async cleanup(): Promise<number> {
+    const { db } = this.requireDatabase();
+    const cutoff = new Date(Date.now() - this.options.outbox.retentionMs);
+    const deleted = await db.delete(outbox).where(and(isNotNull(outbox.sentAt), lt(outbox.sentAt, cutoff))).returning({ seq: outbox.seq });
+    if (deleted.length > 0) this.logger.log({ event: 'outbox.cleaned', deleted: deleted.length });
+    return deleted.length;
   }
 
   /** Pending rows and the age in ms of the oldest (for health and metrics). */
@@ -121,17 +181,17 @@ export class OutboxRelay implements OnApplicationBootstrap {
   private async run(): Promise<void> {
     const { pollIntervalMs } = this.options.outbox;
     while (this.running) {
-      let published = 0;
+      let taken = 0;
       try {
-        published = await this.relayOnce();
+        taken = await this.relayOnce();
         if (this.failures > 0) this.logger.log({ event: 'outbox.relay_recovered', afterFailures: this.failures });
         this.failures = 0;
-        await this.cleanupIfDue();
       } catch (error) {
         this.failures++;
         this.logger.warn({ event: 'outbox.relay_failed', failures: this.failures, reason: errorMessage(error) });
       }
-      if (published === this.options.outbox.batchSize && this.failures === 0) continue;
+      await this.cleanupIfDue().catch((error: unknown) => this.logger.warn({ event: 'outbox.cleanup_failed', reason: errorMessage(error) }));
+      if (taken === this.options.outbox.batchSize && this.failures === 0) continue;
       const waitMs = this.failures > 0 ? Math.min(30_000, pollIntervalMs * 2 ** Math.min(this.failures, 8)) : pollIntervalMs;
       await this.sleep(waitMs);
     }
@@ -141,10 +201,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
     const now = Date.now();
     if (now - this.lastCleanup < 60_000) return;
     this.lastCleanup = now;
-    const { db } = this.requireDatabase();
-    const cutoff = new Date(now - this.options.outbox.retentionMs);
-    const deleted = await db.delete(outbox).where(and(isNotNull(outbox.sentAt), lt(outbox.sentAt, cutoff))).returning({ seq: outbox.seq });
-    if (deleted.length > 0) this.logger.log({ event: 'outbox.cleaned', deleted: deleted.length });
+    await this.cleanup();
   }
 
   private sleep(ms: number): Promise<void> {
@@ -162,6 +219,23 @@ export class OutboxRelay implements OnApplicationBootstrap {
     if (!this.database) throw new Error('The outbox needs DatabaseModule.forRoot() in the application');
     return this.database;
   }
+}
+
+/** Rows of one aggregate key together, in seq order; a row without a key is a group of its own. */
+function groupByKey(rows: OutboxRow[]): OutboxRow[][] {
+  const groups = new Map<string, OutboxRow[]>();
+  for (const row of rows) {
+    const key = row.aggregateKey ?? `#${row.seq}`;
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return [...groups.values()];
+}
+
+/** Wait before a refused row is tried again: 1 s, doubling, at most an hour. */
+function rowBackoffMs(attempts: number): number {
+  return Math.min(3_600_000, 1000 * 2 ** Math.min(attempts - 1, 12));
 }
 
 function toOutgoing(row: OutboxRow): OutgoingMessage {

@@ -20,6 +20,8 @@ export const outbox = pgTable(
     sentAt: timestamp('sent_at', { withTimezone: true }),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
+    /** A row the broker refused waits until then (backoff), while the other rows go on. */
+    availableAt: timestamp('available_at', { withTimezone: true }),
   },
   (table) => [
     index('outbox_pending_idx').on(table.seq).where(sql`${table.sentAt} is null`),
