@@ -14,6 +14,9 @@ import type { OutgoingMessage } from '../publishing/outgoing-message';
 
 type OutboxRow = typeof outbox.$inferSelect;
 
+/** How long the last pass at shutdown may go on starting batches. */
+const FINAL_PASS_BUDGET_MS = 5000;
+
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap {
   private readonly logger = new Logger('Outbox');
@@ -57,9 +60,11 @@ export class OutboxRelay implements OnApplicationBootstrap {
     this.running = false;
     this.wake?.();
     await this.loop;
-    if (!wasRunning) return;
+    // No last pass while the broker is failing: it would only hold up the shutdown.
+    if (!wasRunning || this.failures > 0) return;
+    const deadline = Date.now() + FINAL_PASS_BUDGET_MS;
     try {
-      while ((await this.relayOnce()) === this.options.outbox.batchSize) {
+      while ((await this.relayOnce()) === this.options.outbox.batchSize && Date.now() < deadline) {
         // a full batch: there may be more
       }
     } catch (error) {
