@@ -142,7 +142,7 @@ describe('structured logs of a service', () => {
     testDb = await createTestDatabase('logging');
     const moduleRef = await Test.createTestingModule({
       imports: [
-        LoggingModule.forRoot({ serviceName: SERVICE, level: 'info', destination: output }),
+        LoggingModule.forRoot({ serviceName: SERVICE, level: 'debug', destination: output }),
         DatabaseModule.forRoot({ serviceName: SERVICE, url: testDb.url, dataDir: testDb.dataDir }),
         MessagingModule.forRoot({ url: vhost.url, serviceName: SERVICE, queueType: 'classic', delay: 'ladder', outbox: { pollIntervalMs: 20 } }),
       ],

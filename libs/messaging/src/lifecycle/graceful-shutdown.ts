@@ -41,4 +41,10 @@ export function enableGracefulShutdown(app: INestApplicationContext, options: Gr
     );
   };
   for (const signal of signals) process.on(signal, onSignal);
+  // While closing, a broker call cut short by its channel closing is expected, not a reason to exit 1 halfway through
+  // the drain. Outside shutdown an unhandled rejection still ends the process, as Node does by default.
+  process.on('unhandledRejection', (reason) => {
+    if (!closing) throw reason;
+    logger.warn({ event: 'shutdown.unhandled_rejection', reason: reason instanceof Error ? reason.message : String(reason) });
+  });
 }

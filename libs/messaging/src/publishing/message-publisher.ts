@@ -61,7 +61,7 @@ export class MessagePublisher implements OnApplicationShutdown {
       await tracePublish(outgoing, async () => {
         await this.getChannel().publish(outgoing.exchange, outgoing.routingKey, outgoing.content, { ...outgoing.properties, timeout: timeoutMs });
         // Inside the producer span, so that the line carries its trace and span ids.
-        this.logger.log({
+        this.logger.debug({
           event: 'message.published',
           messageId: outgoing.properties.messageId,
           type: outgoing.properties.type,

@@ -1,0 +1,105 @@
+// Bench: what every consumer under test does inside its handler, whatever its framework: counts the pre-filled
+// messages (throughput and CPU from the first to the last) and records publish-to-handler latency of the paced ones.
+// Plain CommonJS so that the peers' own packages can use it as well as the TypeScript workers.
+'use strict';
+const { performance } = require('node:perf_hooks');
+const link = require('./worker-link');
+
+/** Milliseconds since the epoch with sub-millisecond resolution, comparable across processes of one machine. */
+function epochNowMs() {
+  return performance.timeOrigin + performance.now();
+}
+
+/** The clock of V8's CPU profiles (CLOCK_MONOTONIC, µs). */
+function monotonicUs() {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+const round = (ms) => (ms === null ? null : Math.round(ms * 100) / 100);
+
+class ConsumeRecorder {
+  /** `fill`: pre-filled messages to count; `latency`: paced messages to time. */
+  constructor(fill, latency) {
+    this.fill = fill;
+    this.latency = latency;
+    this.fillSeen = new Uint8Array(fill);
+    this.fillCount = 0;
+    this.fillStart = 0;
+    /** Monotonic µs at the first and last fill message: the window of a --cpu-prof profile to look at. */
+    this.windowUs = [0, 0];
+    this.cpuAtStart = undefined;
+    this.latencies = new Float64Array(latency);
+    this.latencySeen = new Uint8Array(latency);
+    this.latencyCount = 0;
+    this.duplicates = 0;
+    /** Set once the fill is reported: by count, or at the bench's `cutoff` when the run hit its time limit. */
+    this.fillReported = false;
+    link.on('cutoff', () => this.fillDone(epochNowMs()));
+  }
+
+  static fromEnv() {
+    return new ConsumeRecorder(Number(process.env.BENCH_FILL), Number(process.env.BENCH_LATENCY));
+  }
+
+  /** Call first thing in the handler with the message body: `{ phase, seq, sentAt }`. */
+  record(body) {
+    const now = epochNowMs();
+    if (body.phase === 'fill') {
+      if (this.fillCount === 0) {
+        this.fillStart = now;
+        this.windowUs[0] = monotonicUs();
+        this.cpuAtStart = process.cpuUsage();
+      }
+      if (this.fillReported) return;
+      if (this.fillSeen[body.seq]) return void this.duplicates++;
+      this.fillSeen[body.seq] = 1;
+      if (++this.fillCount === this.fill) this.fillDone(now);
+    } else if (body.phase === 'latency') {
+      if (this.latencySeen[body.seq]) return void this.duplicates++;
+      this.latencySeen[body.seq] = 1;
+      this.latencies[this.latencyCount] = now - body.sentAt;
+      if (++this.latencyCount === this.latency) this.latencyDone();
+    }
+  }
+
+  /** Reports the fill: all of it, or (at a cutoff) what was handled by then. */
+  fillDone(now) {
+    if (this.fillReported) return;
+    this.fillReported = true;
+    const cpu = process.cpuUsage(this.cpuAtStart);
+    const count = this.fillCount;
+    const ms = now - this.fillStart;
+    this.windowUs[1] = monotonicUs();
+    link.emit('fill-done', {
+      count,
+      cutoff: count < this.fill,
+      ms: round(ms),
+      // From the first message to the last: n - 1 intervals.
+      perSecond: count > 1 ? Math.round(((count - 1) / ms) * 1000) : 0,
+      cpuUsPerMessage: count > 0 ? round((cpu.user + cpu.system) / count) : null,
+      duplicates: this.duplicates,
+      windowUs: this.windowUs,
+      ...link.memory(),
+    });
+  }
+
+  latencyDone() {
+    const sorted = this.latencies.slice(0, this.latencyCount).sort();
+    link.emit('latency-done', {
+      count: this.latencyCount,
+      p50: round(percentile(sorted, 50)),
+      p90: round(percentile(sorted, 90)),
+      p99: round(percentile(sorted, 99)),
+      max: round(sorted[sorted.length - 1]),
+      duplicates: this.duplicates,
+      ...link.memory(),
+    });
+  }
+}
+
+module.exports = { ConsumeRecorder, epochNowMs, monotonicUs, percentile };

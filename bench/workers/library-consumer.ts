@@ -1,0 +1,92 @@
+// Bench worker: this library's consumer, as a service would write it: MessagingModule + one @MessageHandler (decode,
+// validation pipe, correlation, retry/dead-letter decision, metrics), optionally @Idempotent with Redis or the
+// PostgreSQL inbox. No LoggingModule and Nest's logger off, so that logging is not what is measured, except in mode
+// `logging`: the library's pino logging at info, as a service runs it, written to /dev/null.
+//   AMQP_URL, BENCH_PREFETCH, BENCH_FILL, BENCH_LATENCY, BENCH_QUEUE_TYPE, BENCH_MODE=plain|redis|database|logging,
+//   REDIS_URL (redis), BENCH_DATABASE_URL (database), BENCH_LOG_FILE (logging; default /dev/null)
+import 'reflect-metadata';
+import { Injectable, Module, type DynamicModule, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DatabaseModule, Idempotent, LoggingModule, MessageHandler, MessageHandlerRegistry, MessagingModule, type QueueType } from '@app/messaging';
+import { Logger } from 'nestjs-pino';
+import pino from 'pino';
+import { BENCH_SERVICE, BenchEvent } from '../support/bench-message';
+import { ConsumeRecorder } from '../support/consume-recorder';
+import * as link from '../support/worker-link';
+
+const recorder = ConsumeRecorder.fromEnv();
+
+@Injectable()
+class PlainHandler {
+  @MessageHandler(BenchEvent)
+  handle(message: BenchEvent): void {
+    recorder.record(message);
+  }
+}
+
+@Injectable()
+class RedisIdempotentHandler {
+  @MessageHandler(BenchEvent)
+  @Idempotent({ store: 'redis', ttlMs: 3_600_000 })
+  handle(message: BenchEvent): void {
+    recorder.record(message);
+  }
+}
+
+@Injectable()
+class InboxIdempotentHandler {
+  @MessageHandler(BenchEvent)
+  @Idempotent()
+  handle(message: BenchEvent): void {
+    recorder.record(message);
+  }
+}
+
+const HANDLERS: Record<string, Type> = { plain: PlainHandler, redis: RedisIdempotentHandler, database: InboxIdempotentHandler, logging: PlainHandler };
+
+function benchModule(mode: string): DynamicModule {
+  const handler = HANDLERS[mode];
+  if (!handler) throw new Error(`BENCH_MODE must be one of ${Object.keys(HANDLERS).join(', ')}, got ${mode}`);
+  @Module({})
+  class LibraryConsumerModule {}
+  return {
+    module: LibraryConsumerModule,
+    imports: [
+      ...(mode === 'database' ? [DatabaseModule.forRoot({ serviceName: BENCH_SERVICE, url: String(process.env.BENCH_DATABASE_URL) })] : []),
+      // Synchronous, as pino writes to stdout by default; /dev/null (or BENCH_LOG_FILE) keeps the bench's pipe out of it.
+      ...(mode === 'logging'
+        ? [
+            LoggingModule.forRoot({
+              serviceName: BENCH_SERVICE,
+              level: 'info',
+              format: 'json',
+              destination: pino.destination({ dest: process.env.BENCH_LOG_FILE ?? '/dev/null', sync: true }),
+            }),
+          ]
+        : []),
+      MessagingModule.forRoot({
+        url: String(process.env.AMQP_URL),
+        serviceName: BENCH_SERVICE,
+        prefetch: Number(process.env.BENCH_PREFETCH),
+        queueType: (process.env.BENCH_QUEUE_TYPE ?? 'quorum') as QueueType,
+        delay: 'ladder',
+        redisUrl: process.env.REDIS_URL,
+        shutdownTimeoutMs: 2000,
+      }),
+    ],
+    providers: [handler],
+  };
+}
+
+async function main(): Promise<void> {
+  const mode = process.env.BENCH_MODE ?? 'plain';
+  const module = benchModule(mode);
+  await link.loaded();
+  const app = await NestFactory.createApplicationContext(module, mode === 'logging' ? { bufferLogs: true } : { logger: false });
+  if (mode === 'logging') app.useLogger(app.get(Logger));
+  link.onStop(() => app.close());
+  await app.get(MessageHandlerRegistry).waitUntilReady();
+  link.emit('ready', link.memory());
+}
+
+main().catch(link.fail);

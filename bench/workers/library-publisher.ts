@@ -1,0 +1,57 @@
+// Bench worker: this library's MessagePublisher.publish (validation, envelope, trace context, confirm), each call
+// awaited, BENCH_IN_FLIGHT calls at a time, BENCH_COUNT messages or as many as it can in BENCH_SECONDS. Publish-only
+// service (consume: false).
+//   AMQP_URL, BENCH_COUNT, BENCH_IN_FLIGHT, BENCH_SECONDS, BENCH_RUN
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { MessagePublisher, MessagingModule } from '@app/messaging';
+import { BENCH_SERVICE, BenchEvent, benchBody } from '../support/bench-message';
+import { epochNowMs, monotonicUs } from '../support/consume-recorder';
+import * as link from '../support/worker-link';
+
+@Module({
+  imports: [MessagingModule.forRoot({ url: String(process.env.AMQP_URL), serviceName: BENCH_SERVICE, consume: false, delay: 'ladder' })],
+})
+class LibraryPublisherModule {}
+
+async function main(): Promise<void> {
+  const count = Number(process.env.BENCH_COUNT);
+  const inFlight = Number(process.env.BENCH_IN_FLIGHT);
+  const run = String(process.env.BENCH_RUN);
+  await link.loaded();
+  const app = await NestFactory.createApplicationContext(LibraryPublisherModule, { logger: false });
+  link.onStop(() => app.close());
+  const publisher = app.get(MessagePublisher);
+  // The channel opens on first use: open it before timing, as a running service would have it.
+  await publisher.publish(BenchEvent, benchBody('latency', 0, epochNowMs()), { messageId: `${run}-warmup` });
+  link.emit('ready', link.memory());
+
+  const windowStart = monotonicUs();
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const until = started + Number(process.env.BENCH_SECONDS) * 1000;
+  let next = 0;
+  let failed = 0;
+  const lane = async (): Promise<void> => {
+    while (next < count && performance.now() < until) {
+      const i = next++;
+      await publisher.publish(BenchEvent, benchBody('fill', i, epochNowMs()), { messageId: `${run}-${i}` }).catch(() => void failed++);
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  const ms = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  const windowUs = [windowStart, monotonicUs()];
+  link.emit('publish-done', {
+    count: next,
+    ms,
+    nacked: failed,
+    perSecond: Math.round((next / ms) * 1000),
+    cpuUsPerMessage: (used.user + used.system) / next,
+    windowUs,
+    ...link.memory(),
+  });
+}
+
+main().catch(link.fail);
