@@ -3,10 +3,6 @@
 import { Writable } from 'node:stream';
 import { Body, Controller, Get, Inject, Injectable, Logger as NestLogger, Post, Query, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { context, propagation, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ChannelModel } from 'amqplib';
 import { IsEmail, IsString } from 'class-validator';
 import { Logger } from 'nestjs-pino';
@@ -27,6 +23,7 @@ import {
   TransientError,
   type DatabaseHandle,
 } from '@app/messaging';
+import { startInMemoryTracing, type InMemoryTracing } from '../../../test/support/in-memory-tracing';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { createTestVhost, eventually, getOne, type TestVhost } from '../../../test/support/test-broker';
 
@@ -121,8 +118,7 @@ const ADDRESSES = { ok: 'alice@example.com', flaky: 'carol@example.com', doomed:
 const HEX32 = /^[0-9a-f]{32}$/;
 const HEX16 = /^[0-9a-f]{16}$/;
 
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(new InMemorySpanExporter())] });
-const contextManager = new AsyncLocalStorageContextManager();
+let tracing: InMemoryTracing;
 
 describe('structured logs of a service', () => {
   const output = new LineCollector();
@@ -133,10 +129,7 @@ describe('structured logs of a service', () => {
   const sent: Record<string, string> = {};
 
   beforeAll(async () => {
-    contextManager.enable();
-    context.setGlobalContextManager(contextManager);
-    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-    trace.setGlobalTracerProvider(provider);
+    tracing = startInMemoryTracing();
 
     vhost = await createTestVhost('logging');
     testDb = await createTestDatabase('logging');
@@ -178,10 +171,7 @@ describe('structured logs of a service', () => {
     await app?.close();
     await vhost?.delete();
     await testDb?.drop();
-    await provider.shutdown();
-    trace.disable();
-    propagation.disable();
-    context.disable();
+    await tracing?.stop();
     if (process.env.E2E_DEBUG) console.log(output.lines.join('\n'));
   });
 

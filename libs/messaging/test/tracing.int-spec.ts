@@ -2,10 +2,8 @@
 // handler — W3C trace context carried in the outbox row and in AMQP headers, spans after the messaging conventions.
 import { Body, Controller, Inject, Injectable, Post, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { SpanKind } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { IsString } from 'class-validator';
 import { sql } from 'drizzle-orm';
 import request from 'supertest';
@@ -20,6 +18,7 @@ import {
   Outbox,
   type DatabaseHandle,
 } from '@app/messaging';
+import { startInMemoryTracing, type InMemoryTracing } from '../../../test/support/in-memory-tracing';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { createTestVhost, eventually, type TestVhost } from '../../../test/support/test-broker';
 
@@ -79,9 +78,7 @@ const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN_ID = '00f067aa0ba902b7';
 const TRACEPARENT = `00-${TRACE_ID}-${CALLER_SPAN_ID}-01`;
 
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-const contextManager = new AsyncLocalStorageContextManager();
+let tracing: InMemoryTracing;
 
 function kindName(kind: SpanKind): string {
   return SpanKind[kind];
@@ -114,7 +111,7 @@ function spanTree(spans: ReadableSpan[]): string {
 
 /** The server span ends when the response is sent; consumer A's after B's may have ended (it acks after publishing B). */
 async function allSpansEnded(): Promise<void> {
-  const ended = (kind: SpanKind, name?: string) => exporter.getFinishedSpans().some((span) => span.kind === kind && (name === undefined || span.name === name));
+  const ended = (kind: SpanKind, name?: string) => tracing.exporter.getFinishedSpans().some((span) => span.kind === kind && (name === undefined || span.name === name));
   await eventually(
     () => ended(SpanKind.SERVER) && ended(SpanKind.CONSUMER, `process ${QUEUE_A}`) && ended(SpanKind.CONSUMER, `process ${QUEUE_B}`),
     'the server span and both consumer spans ended',
@@ -128,10 +125,7 @@ describe('tracing across HTTP, outbox, relay and consumers', () => {
   let handlers: NoteHandlers;
 
   beforeAll(async () => {
-    contextManager.enable();
-    context.setGlobalContextManager(contextManager);
-    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-    trace.setGlobalTracerProvider(provider);
+    tracing = startInMemoryTracing();
 
     vhost = await createTestVhost('tracing');
     testDb = await createTestDatabase('tracing');
@@ -154,14 +148,11 @@ describe('tracing across HTTP, outbox, relay and consumers', () => {
     await app?.close();
     await vhost?.delete();
     await testDb?.drop();
-    await provider.shutdown();
-    trace.disable();
-    propagation.disable();
-    context.disable();
+    await tracing?.stop();
   });
 
   it("continues the caller's trace from the HTTP request to the handler of the message a handler published", async () => {
-    exporter.reset();
+    tracing.exporter.reset();
     const response = await request(app.getHttpServer())
       .post('/notes')
       .set('traceparent', TRACEPARENT)
@@ -173,7 +164,7 @@ describe('tracing across HTTP, outbox, relay and consumers', () => {
     await eventually(() => handlers.indexed.some((seen) => seen.noteId === 'n-1'), 'note.indexed handled');
     await allSpansEnded();
 
-    const spans = exporter.getFinishedSpans();
+    const spans = tracing.exporter.getFinishedSpans();
     if (process.env.E2E_DEBUG) console.log(`span tree:\n${spanTree(spans)}`);
     const one = (kind: SpanKind, name: string): ReadableSpan => {
       const found = spans.filter((span) => span.kind === kind && span.name === name);
@@ -227,12 +218,12 @@ describe('tracing across HTTP, outbox, relay and consumers', () => {
   });
 
   it('starts a new trace for a request without traceparent, and still carries it to the consumer', async () => {
-    exporter.reset();
+    tracing.exporter.reset();
     await request(app.getHttpServer()).post('/notes').send({ noteId: 'n-2' }).expect(201);
     await eventually(() => handlers.indexed.some((seen) => seen.noteId === 'n-2'), 'note.indexed handled');
     await allSpansEnded();
 
-    const spans = exporter.getFinishedSpans();
+    const spans = tracing.exporter.getFinishedSpans();
     const server = spans.find((span) => span.kind === SpanKind.SERVER)!;
     expect(parentOf(server)).toBeUndefined();
     expect(server.spanContext().traceId).not.toBe(TRACE_ID);
