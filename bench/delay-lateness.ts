@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import amqplib, { type ChannelModel, type ConfirmChannel } from 'amqplib';
+import amqplib, { type ChannelModel } from 'amqplib';
 import type { QueueType } from '../libs/messaging/src/options/messaging-options';
 import { delayRoute } from '../libs/messaging/src/retry/delay-route';
 import { Topology } from '../libs/messaging/src/topology/topology';

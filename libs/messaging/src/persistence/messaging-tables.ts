@@ -1,7 +1,7 @@
 // The tables the messaging library owns in each service's database: the outbox and the inbox.
 import { sql } from 'drizzle-orm';
 import type { OutgoingMessage } from '../publishing/outgoing-message';
-import { bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 /** Messages written in a business transaction, waiting for the relay to publish them. */
 export const outbox = pgTable(
