@@ -72,10 +72,6 @@ export class MessageConsumer {
     return this.consuming && this.channelReady && this.deps.connection.isConnected();
   }
 
-  get inFlightCount(): number {
-    return this.inFlight.size;
-  }
-
   async start(): Promise<void> {
     const { queue, messageClass, prefetch } = this.definition;
     const { topology, options, delays } = this.deps;

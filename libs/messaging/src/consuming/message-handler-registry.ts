@@ -120,10 +120,6 @@ export class MessageHandlerRegistry implements OnApplicationBootstrap {
     return !this.stopping && this.consumers.every((consumer) => consumer.isRunning);
   }
 
-  get isStopping(): boolean {
-    return this.stopping;
-  }
-
   get queues(): string[] {
     return this.consumers.map((consumer) => consumer.queue);
   }

@@ -1,6 +1,7 @@
 // The fault event published when a message is dead-lettered, so that its producer can compensate.
 import { IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, Min } from 'class-validator';
 import type { MessageClass } from '../message/message-class';
+import { faultMessageType } from '../topology/topology-names';
 
 export class Fault {
   @IsString() messageId!: string;
@@ -20,14 +21,15 @@ const faultClasses = new Map<string, MessageClass<Fault>>();
 
 /** The fault message class of a message type: type `fault.<message-type>`, so handlers can subscribe to it. */
 export function faultOf(type: MessageClass | string): MessageClass<Fault> {
-  const messageType = `fault.${typeof type === 'string' ? type : type.messageType}`;
+  const failedType = typeof type === 'string' ? type : type.messageType;
+  const messageType = faultMessageType(failedType);
   let faultClass = faultClasses.get(messageType);
   if (!faultClass) {
     faultClass = class extends Fault {
       static readonly messageType = messageType;
       static readonly schemaVersion = 1;
     };
-    Object.defineProperty(faultClass, 'name', { value: `Fault<${messageType.slice('fault.'.length)}>` });
+    Object.defineProperty(faultClass, 'name', { value: `Fault<${failedType}>` });
     faultClasses.set(messageType, faultClass);
   }
   return faultClass;

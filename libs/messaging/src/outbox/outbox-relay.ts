@@ -72,11 +72,6 @@ export class OutboxRelay implements OnApplicationBootstrap {
     }
   }
 
-  /** Asks for a relay pass soon (after a commit that added rows), instead of at the next poll. */
-  nudge(): void {
-    this.wake?.();
-  }
-
   /**
    * One batch: returns how many rows it took up (published or deferred). Rows are published in seq order, those of one
    * aggregate key one after the other, keys side by side. A row the broker refuses (a missing exchange, a nack) waits

@@ -11,10 +11,6 @@ export function Sensitive(): PropertyDecorator {
   };
 }
 
-export function isSensitiveField(name: string): boolean {
-  return sensitiveFields.has(name);
-}
-
 const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*([A-Za-z0-9._%+-])@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g;
 
 /** "alice@example.com" -> "a***e@example.com", anywhere in a text. */

@@ -41,6 +41,11 @@ export const BROKER_DEATH_HEADERS = [
   'x-last-death-reason',
 ] as const;
 
+/** Type (and routing key) of the fault event of a message type: `fault.<message-type>`. */
+export function faultMessageType(messageType: string): string {
+  return `fault.${messageType}`;
+}
+
 /** Number of delay levels: level L holds messages for 2^L seconds, so the ladder delays up to 2^LEVELS - 1 s (~3 days). */
 export const DELAY_LEVELS = 18;
 
@@ -67,7 +72,7 @@ export class TopologyNames {
 
   /** Routing key of the fault event published when a message of `messageType` is dead-lettered. */
   faultRoutingKey(messageType: string): string {
-    return `fault.${messageType}`;
+    return faultMessageType(messageType);
   }
 
   // Delay infrastructure, shared by every service of a vhost (so not prefixed with the service name).
