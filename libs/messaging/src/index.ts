@@ -23,6 +23,7 @@ export { Retryable, type RetryableOptions } from './retry/retryable.decorator';
 export { Fault, faultOf } from './dead-letter/fault';
 export type { MessageClass, MessageData } from './message/message-class';
 export { validateMessage } from './validation/validate-message';
+export { classTransformerMetadata } from './validation/class-transformer-metadata';
 export {
   MessageDecodeError,
   MessageValidationError,

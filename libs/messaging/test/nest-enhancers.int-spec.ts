@@ -166,3 +166,30 @@ describe('Nest enhancers on message handlers', () => {
     expect(seenByInterceptor.some((e) => (e.data as { task?: string }).task === 'done')).toBe(false);
   });
 });
+
+describe('global enhancers on message handlers', () => {
+  let vhost: TestVhost;
+  let app: INestApplication;
+
+  afterAll(async () => {
+    await app?.close();
+    await vhost?.delete();
+  });
+
+  it('applies a global interceptor to a handler that has no enhancers of its own', async () => {
+    vhost = await createTestVhost('global-enhancers');
+    const moduleRef = await Test.createTestingModule({
+      imports: [MessagingModule.forRoot({ url: vhost.url, serviceName: 'global', queueType: 'classic', delay: 'ladder', shutdownTimeoutMs: 500 })],
+      providers: [TaskHandler],
+    }).compile();
+    app = moduleRef.createNestApplication();
+    app.useGlobalInterceptors(new RecordingInterceptor());
+    await app.init();
+    await app.get(MessageHandlerRegistry).waitUntilReady();
+    const { messageId } = await app.get(MessagePublisher).publish(TaskClosed, { task: 'global' });
+    await eventually(() => app.get(TaskHandler).closed.some((m) => m.task === 'global'), 'close handled');
+    const entry = seenByInterceptor.find((e) => (e.context as MessageContext).messageId === messageId);
+    expect(entry?.type).toBe(MESSAGE_CONTEXT_TYPE);
+    expect(entry?.after).toBe(true);
+  });
+});

@@ -11,7 +11,7 @@ import {
   MessagingModule,
   runWithCorrelation,
 } from '@app/messaging';
-import { createTestVhost, eventually, getOne, type TestVhost } from '../../../test/support/test-broker';
+import { createTestVhost, eventually, getOne, rabbitmqctl, type TestVhost } from '../../../test/support/test-broker';
 
 class PingSent {
   static readonly messageType = 'ping.sent';
@@ -24,6 +24,13 @@ class PongSent {
   static readonly messageType = 'pong.sent';
   static readonly schemaVersion = 2;
   @IsString() text!: string;
+}
+
+/** Handled after a pause that depends on `seq`, so that a burst of them finishes out of delivery order. */
+class BurstItem {
+  static readonly messageType = 'burst.item';
+  static readonly schemaVersion = 1;
+  @IsInt() @Min(0) seq!: number;
 }
 
 interface Seen {
@@ -46,6 +53,14 @@ class PingHandler {
   @MessageHandler(PongSent)
   onPong(message: PongSent, context: MessageContext): void {
     this.pongs.push({ message, context });
+  }
+
+  readonly burst: number[] = [];
+
+  @MessageHandler(BurstItem, { prefetch: 50 })
+  async onBurst(message: BurstItem): Promise<void> {
+    if (message.seq % 3 !== 0) await new Promise((resolve) => setTimeout(resolve, (message.seq * 7) % 23));
+    this.burst.push(message.seq);
   }
 }
 
@@ -124,6 +139,18 @@ describe('MessagingModule against RabbitMQ', () => {
     } finally {
       await connection.close();
     }
+  });
+
+  it('acks a burst handled out of order: each message once, none left unacked, the channel kept', async () => {
+    const count = 400;
+    await Promise.all(Array.from({ length: count }, (_, seq) => publisher.publish(BurstItem, { seq })));
+    await eventually(() => handler.burst.length >= count, 'the burst handled', 20_000);
+    // A wrong ack (twice, or of an unknown delivery) closes the channel and the broker redelivers: duplicates would show.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect([...handler.burst].sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, seq) => seq));
+    expect(handler.burst).not.toEqual([...handler.burst].sort((a, b) => a - b));
+    const listed = await rabbitmqctl('list_queues', '-p', vhost.name, 'name', 'messages_ready', 'messages_unacknowledged');
+    expect(listed).toMatch(/^rt\.burst\.item\s+0\s+0$/m);
   });
 
   it('resolves a publish only after the broker has confirmed it', async () => {

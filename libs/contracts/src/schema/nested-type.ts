@@ -1,12 +1,5 @@
-// Which class a nested property is read into, from class-transformer's @Type metadata. class-transformer keeps
-// that metadata in a storage its entry point does not export, so it is loaded from its CommonJS build (the same
-// module its @Type decorator writes to; class-validator-jsonschema reads it the same way).
-import type { MetadataStorage } from 'class-transformer/types/MetadataStorage';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the path has no type declarations of its own
-const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as {
-  defaultMetadataStorage: MetadataStorage;
-};
+// Which class a nested property is read into, from class-transformer's @Type metadata.
+import { classTransformerMetadata as defaultMetadataStorage } from '@app/messaging';
 
 export type ClassRef = abstract new () => object;
 

@@ -13,8 +13,9 @@ import { buildOutgoingMessage } from '../publishing/outgoing-message';
 import type { DelayInfrastructure } from '../retry/delay-infrastructure';
 import type { Topology } from '../topology/topology';
 import { MessageHeaders } from '../topology/topology-names';
-import type { MessagingMetrics } from '../telemetry/messaging-metrics';
+import type { ConsumerMetrics, MessagingMetrics } from '../telemetry/messaging-metrics';
 import { recordSpanError, traceConsume } from '../telemetry/message-tracing';
+import { AckBatcher } from './ack-batcher';
 import { decodeBody } from './decode-body';
 import { isDuplicate, MessageContext } from './message-context';
 import { assertKnownSchemaVersion } from './schema-version';
@@ -31,8 +32,8 @@ export interface HandlerDefinition {
   classifiers: ErrorClassifier[];
   /** `Class.method`, for logs and the x-handler header. */
   name: string;
-  /** Calls the handler through Nest (guards, interceptors, pipes, filters). */
-  invoke: (body: unknown, context: MessageContext) => Promise<unknown>;
+  /** Calls the handler (through Nest's context when it has guards, interceptors, pipes or filters); may return a promise. */
+  invoke: (body: unknown, context: MessageContext) => unknown;
 }
 
 export interface ConsumerDependencies {
@@ -53,14 +54,15 @@ export class MessageConsumer {
   /** The current channel finished its setup and registered the consumer (false again while a new one sets up). */
   private channelReady = false;
 
-  /** Bound once: looking the labelled child up per message costs more than counting. */
-  private readonly consumedCounter;
+  private readonly metrics: ConsumerMetrics;
+  /** Acks of the current channel (a new one per channel, like the generation). */
+  private acks = this.newAckBatcher();
 
   constructor(
     readonly definition: HandlerDefinition,
     private readonly deps: ConsumerDependencies,
   ) {
-    this.consumedCounter = deps.metrics.consumed.labels({ queue: definition.queue, type: definition.messageClass.messageType });
+    this.metrics = deps.metrics.forConsumer(definition.queue, definition.messageClass.messageType);
   }
 
   get queue(): string {
@@ -82,6 +84,8 @@ export class MessageConsumer {
       setup: async (channel: Parameters<Topology['declareEventsExchange']>[0]) => {
         this.generation++;
         this.channelReady = false;
+        this.acks.discard();
+        this.acks = this.newAckBatcher();
         await topology.declareHandlerQueue(channel, {
           queue,
           messageType: messageClass.messageType,
@@ -113,6 +117,7 @@ export class MessageConsumer {
     this.channelReady = false;
     await this.channel.cancelAll().catch(() => undefined);
     await settleWithin([...this.inFlight], timeoutMs);
+    this.acks.flush();
     if (this.inFlight.size > 0) {
       this.logger.warn({ event: 'consumer.stop_timeout', queue: this.queue, inFlight: this.inFlight.size });
     }
@@ -123,20 +128,27 @@ export class MessageConsumer {
   private onDelivery(raw: ConsumeMessage): void {
     const generation = this.generation;
     const started = performance.now();
-    const type = this.definition.messageClass.messageType;
-    this.consumedCounter.inc();
+    this.metrics.consumed();
+    this.acks.received(raw);
     const context = new MessageContext(raw, this.definition.queue, this.definition.name);
-    const task = traceConsume(raw, this.queue, context.correlationId, async () => {
-      const outcome = await this.process(raw, context);
-      await this.settle(raw, generation, outcome, context);
-      const measured = outcome.action === 'ack' && isDuplicate(context) ? 'duplicate' : outcome.action;
-      this.deps.metrics.consumeOutcome(this.queue, type, measured, (performance.now() - started) / 1000, outcome.action === 'dead-letter' ? outcome.reason : undefined);
-    })
-      .catch((error: unknown) => {
+    const task: Promise<void> = traceConsume(raw, this.queue, context.correlationId, () => this.handle(raw, context, generation, started)).then(
+      () => {
+        this.inFlight.delete(task);
+      },
+      (error: unknown) => {
+        this.inFlight.delete(task);
         this.logger.error({ event: 'consumer.settle_failed', queue: this.queue, reason: errorMessage(error) });
-      })
-      .finally(() => this.inFlight.delete(task));
+      },
+    );
     this.inFlight.add(task);
+  }
+
+  private async handle(raw: ConsumeMessage, context: MessageContext, generation: number, started: number): Promise<void> {
+    const outcome = await this.process(raw, context);
+    if (outcome.action === 'ack') this.ack(raw, generation, context, true);
+    else await this.settle(raw, generation, outcome, context);
+    const measured = outcome.action === 'ack' && isDuplicate(context) ? 'duplicate' : outcome.action;
+    this.metrics.outcome(measured, (performance.now() - started) / 1000, outcome.action === 'dead-letter' ? outcome.reason : undefined);
   }
 
   /** decode (body, schema version) -> envelope -> (guards, interceptors, validation pipe, handler, filters) -> outcome. Never throws. */
@@ -159,16 +171,17 @@ export class MessageConsumer {
     }
   }
 
-  private async settle(raw: ConsumeMessage, generation: number, outcome: Outcome, context: MessageContext): Promise<void> {
+  /** Publishes the retry or dead-letter copy of a failed delivery, then acks the delivery. */
+  private async settle(raw: ConsumeMessage, generation: number, outcome: Exclude<Outcome, { action: 'ack' }>, context: MessageContext): Promise<void> {
     const channel = this.channel;
     if (!channel) return;
-    const fields = { queue: this.queue, messageId: context.messageId, type: context.messageType, correlationId: context.correlationId, attempt: context.attempt };
+    const fields = this.logFields(context);
     try {
       if (outcome.action === 'retry') {
         const route = this.deps.delays.route(this.queue, outcome.delayMs);
         await channel.publish(route.exchange, route.routingKey, raw.content, copyProperties(raw, { ...retryHeaders(raw, context.attempt), ...route.headers }));
         this.logger.warn({ event: 'message.retry_scheduled', ...fields, delayMs: outcome.delayMs, reason: errorMessage(outcome.error) });
-      } else if (outcome.action === 'dead-letter') {
+      } else {
         const { names } = this.deps.topology;
         const headers = deadLetterHeaders(raw, { reason: outcome.reason, error: outcome.error, attempt: context.attempt, queue: this.queue, handler: this.definition.name });
         await channel.publish(names.deadLetterExchange, names.deadLetterQueue(this.queue), raw.content, copyProperties(raw, headers));
@@ -180,16 +193,33 @@ export class MessageConsumer {
       // broker refusing the copies is not hammered by the same delivery).
       this.logger.error({ event: 'message.settle_publish_failed', ...fields, reason: errorMessage(error) });
       await new Promise((resolve) => setTimeout(resolve, SETTLE_RETRY_PAUSE_MS));
-      if (generation === this.generation && this.channel === channel) channel.nack(raw, false, true);
+      if (generation === this.generation && this.channel === channel) {
+        this.acks.release(raw);
+        channel.nack(raw, false, true);
+      }
       return;
     }
+    this.ack(raw, generation, context, false);
+  }
+
+  /** Acks on the channel the delivery came from; a delivery of a replaced channel is redelivered by the broker. */
+  private ack(raw: ConsumeMessage, generation: number, context: MessageContext, handled: boolean): void {
+    if (!this.channel) return;
     if (generation !== this.generation) {
-      this.logger.warn({ event: 'message.ack_skipped_channel_replaced', ...fields });
+      this.logger.warn({ event: 'message.ack_skipped_channel_replaced', ...this.logFields(context) });
       return;
     }
-    channel.ack(raw);
+    this.acks.ack(raw);
     // Debug: a line per message at info costs more CPU than the rest of the consume path (see bench/README.md).
-    if (outcome.action === 'ack' && !isDuplicate(context)) this.logger.debug({ event: 'message.acked', ...fields });
+    if (handled && !isDuplicate(context)) this.logger.debug({ event: 'message.acked', ...this.logFields(context) });
+  }
+
+  private newAckBatcher(): AckBatcher {
+    return new AckBatcher({ ack: (message, allUpTo) => this.channel?.ack(message, allUpTo) });
+  }
+
+  private logFields(context: MessageContext) {
+    return { queue: this.queue, messageId: context.messageId, type: context.messageType, correlationId: context.correlationId, attempt: context.attempt };
   }
 
   private async publishFault(channel: ChannelWrapper, raw: ConsumeMessage, context: MessageContext, headers: Record<string, unknown>): Promise<void> {

@@ -5,10 +5,12 @@ import {
   type ExceptionFilter,
   Injectable,
   Logger,
-    type OnApplicationBootstrap,
+  Optional,
+  type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { EXCEPTION_FILTERS_METADATA } from '@nestjs/common/constants';
-import { DiscoveryService, ExternalContextCreator, MetadataScanner, type ParamsFactory } from '@nestjs/core';
+import { EXCEPTION_FILTERS_METADATA, GUARDS_METADATA, INTERCEPTORS_METADATA, PIPES_METADATA } from '@nestjs/common/constants';
+import { ApplicationConfig, DiscoveryService, ExternalContextCreator, MetadataScanner, type ParamsFactory } from '@nestjs/core';
+import { isObservable, lastValueFrom } from 'rxjs';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { MessagingConfigError } from '../errors/message-errors';
 import { IDEMPOTENT_METADATA, MESSAGE_CONTEXT_TYPE, MESSAGE_HANDLER_METADATA, MESSAGE_HANDLER_PARAMS_METADATA, MESSAGING_OPTIONS, RETRYABLE_METADATA } from '../messaging.constants';
@@ -69,6 +71,7 @@ export class MessageHandlerRegistry implements OnApplicationBootstrap {
     private readonly topology: Topology,
     private readonly idempotency: IdempotencyStep,
     private readonly metrics: MessagingMetrics,
+    @Optional() private readonly appConfig?: ApplicationConfig,
   ) {
     this.delays = new DelayInfrastructure(options.delay, connection, topology);
   }
@@ -176,10 +179,11 @@ export class MessageHandlerRegistry implements OnApplicationBootstrap {
     const prefetch = metadata.prefetch ?? this.options.prefetch;
     if (!Number.isInteger(prefetch) || prefetch < 1) throw new MessagingConfigError(`${name} prefetch`, 'must be an integer >= 1');
     // The payload goes through the library's validation pipe after any global or @UsePipes pipes.
+    const validation = new MessageValidationPipe(messageClass, this.options.unknownFields);
     Reflect.defineMetadata(
       MESSAGE_HANDLER_PARAMS_METADATA,
       {
-        [`${PAYLOAD}:0`]: { index: 0, data: undefined, pipes: [new MessageValidationPipe(messageClass, this.options.unknownFields)] },
+        [`${PAYLOAD}:0`]: { index: 0, data: undefined, pipes: [validation] },
         [`${CONTEXT}:1`]: { index: 1, data: undefined, pipes: [] },
       },
       instance.constructor,
@@ -190,8 +194,9 @@ export class MessageHandlerRegistry implements OnApplicationBootstrap {
     const callback = withMetadataOf(handler, (message, context) => body(message, context));
     // Lowest-precedence method filter: errors no filter of the user's catches go on to the outcome step as they are,
     // instead of through Nest's default handler (which logs an unstructured line) or an HTTP filter of the class or app.
-    Reflect.defineMetadata(EXCEPTION_FILTERS_METADATA, [RETHROW, ...((Reflect.getMetadata(EXCEPTION_FILTERS_METADATA, handler) as unknown[]) ?? [])], callback);
-    const invoke = this.contextCreator.create(
+    const userFilters = (Reflect.getMetadata(EXCEPTION_FILTERS_METADATA, handler) as unknown[] | undefined) ?? [];
+    Reflect.defineMetadata(EXCEPTION_FILTERS_METADATA, [RETHROW, ...userFilters], callback);
+    const throughNest = this.contextCreator.create(
       instance,
       callback as (...args: unknown[]) => unknown,
       method,
@@ -201,7 +206,16 @@ export class MessageHandlerRegistry implements OnApplicationBootstrap {
       undefined,
       undefined,
       MESSAGE_CONTEXT_TYPE,
-    ) as (body: unknown, context: MessageContext) => Promise<unknown>;
+    ) as HandlerDefinition['invoke'];
+    // Without any guard, interceptor, pipe or filter of the user's, Nest's context would only run the validation pipe
+    // (at ~10 µs and several promises per message): the handler is then called directly, with the same pipe. Global
+    // enhancers are looked up per message, as they may be added after start.
+    const enhanced = userFilters.length > 0 || hasEnhancers(handler) || hasEnhancers(instance.constructor);
+    const direct = (message: unknown, context: MessageContext): unknown => {
+      const validated = validation.transform(message);
+      return validated instanceof Promise ? validated.then((value) => settleResult(body(value, context))) : settleResult(body(validated, context));
+    };
+    const invoke = enhanced ? throughNest : (message: unknown, context: MessageContext) => (this.hasGlobalEnhancers() ? throughNest(message, context) : direct(message, context));
     const handlerRule = retryable ? retryableClassifier(retryable) : undefined;
     return {
       messageClass,
@@ -213,4 +227,27 @@ export class MessageHandlerRegistry implements OnApplicationBootstrap {
       invoke,
     };
   }
+
+  private hasGlobalEnhancers(): boolean {
+    const config = this.appConfig;
+    if (!config) return false;
+    return (
+      config.getGlobalGuards().length > 0 ||
+      config.getGlobalInterceptors().length > 0 ||
+      config.getGlobalPipes().length > 0 ||
+      config.getGlobalRequestGuards().length > 0 ||
+      config.getGlobalRequestInterceptors().length > 0 ||
+      config.getGlobalRequestPipes().length > 0
+    );
+  }
+}
+
+/** True if `target` (a handler method or its class) declares guards, interceptors or pipes. */
+function hasEnhancers(target: object): boolean {
+  return [GUARDS_METADATA, INTERCEPTORS_METADATA, PIPES_METADATA].some((key) => ((Reflect.getMetadata(key, target) as unknown[] | undefined) ?? []).length > 0);
+}
+
+/** A handler may return an Observable, as Nest allows: its last value is the result. */
+function settleResult(result: unknown): unknown {
+  return isObservable(result) ? lastValueFrom(result, { defaultValue: undefined }) : result;
 }

@@ -65,9 +65,11 @@ export class IdempotencyStep implements OnApplicationShutdown {
       if (!this.database) {
         throw new MessagingConfigError(`@Idempotent store of ${handlerName}`, '"database" needs DatabaseModule.forRoot() in the application');
       }
-      store = new DatabaseIdempotencyStore(this.database.db);
+      // Half the pool: the relay and the service's own requests keep connections of their own under load.
+      store = new DatabaseIdempotencyStore(this.database.db, { lanes: Math.ceil(this.database.connections / 2) });
     } else if (kind === 'redis') {
-      this.redis = new Redis(this.options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
+      // Auto-pipelining: the claims and marks of concurrent deliveries share a socket write (one per event-loop turn).
+      this.redis = new Redis(this.options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableAutoPipelining: true });
       this.redis.on('error', (error: Error) => this.logger.warn({ event: 'redis.error', reason: error.message }));
       store = new RedisIdempotencyStore(this.redis);
     } else {

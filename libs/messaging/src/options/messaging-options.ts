@@ -80,6 +80,11 @@ export interface MessagingModuleOptions {
     relay?: boolean;
     /** Rows per batch. Default 200. */
     batchSize?: number;
+    /**
+     * Batches in progress at once in this process (each in its own transaction): one publishes while another works
+     * in the database. Default 2; PGlite always uses 1. Order is kept per aggregate key, not across keys.
+     */
+    concurrency?: number;
     /** Idle poll. Default 100 ms. */
     pollIntervalMs?: number;
     /** How long sent rows are kept. Default 24 h. */
@@ -113,7 +118,7 @@ export interface ResolvedMessagingOptions {
   adminToken?: string;
   consume: boolean;
   redisUrl: string;
-  outbox: { relay: boolean; batchSize: number; pollIntervalMs: number; retentionMs: number };
+  outbox: { relay: boolean; batchSize: number; concurrency: number; pollIntervalMs: number; retentionMs: number };
 }
 
 export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
@@ -151,6 +156,7 @@ export function resolveMessagingOptions(
     outbox: {
       relay: options.outbox?.relay ?? true,
       batchSize: options.outbox?.batchSize ?? 200,
+      concurrency: options.outbox?.concurrency ?? 2,
       pollIntervalMs: options.outbox?.pollIntervalMs ?? 100,
       retentionMs: options.outbox?.retentionMs ?? 24 * 3600 * 1000,
     },
@@ -177,6 +183,7 @@ export function resolveMessagingOptions(
   positiveInt('shutdownTimeoutMs', resolved.shutdownTimeoutMs, 0);
   positiveInt('maxRedeliveries', resolved.maxRedeliveries, 1);
   positiveInt('outbox.batchSize', resolved.outbox.batchSize, 1, 10_000);
+  positiveInt('outbox.concurrency', resolved.outbox.concurrency, 1, 16);
   positiveInt('outbox.pollIntervalMs', resolved.outbox.pollIntervalMs, 1);
   positiveInt('outbox.retentionMs', resolved.outbox.retentionMs, 0);
   return resolved;

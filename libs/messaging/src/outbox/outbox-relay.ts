@@ -1,10 +1,10 @@
 // Publishes pending outbox rows in batches: row locks keep relays apart, confirms come before rows are marked sent.
 import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap } from '@nestjs/common';
-import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, min, notInArray, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, lt, min, notInArray, sql } from 'drizzle-orm';
 import { errorMessage } from '../dead-letter/dead-letter-headers';
 import { MESSAGING_OPTIONS } from '../messaging.constants';
 import type { ResolvedMessagingOptions } from '../options/messaging-options';
-import type { DatabaseHandle, Transaction } from '../persistence/database';
+import { rowsOf, type DatabaseHandle, type Transaction } from '../persistence/database';
 import { DATABASE } from '../persistence/database.module';
 import { outbox } from '../persistence/messaging-tables';
 import { AmqpConnection } from '../connection/amqp-connection';
@@ -13,6 +13,8 @@ import { MessagingMetrics } from '../telemetry/messaging-metrics';
 import type { OutgoingMessage } from '../publishing/outgoing-message';
 
 type OutboxRow = typeof outbox.$inferSelect;
+/** What the relay reads of a row. */
+type RelayRow = Pick<OutboxRow, 'seq' | 'messageId' | 'messageType' | 'exchange' | 'routingKey' | 'content' | 'properties' | 'aggregateKey' | 'attempts'>;
 
 /** How long the last pass at shutdown may go on starting batches. */
 const FINAL_PASS_BUDGET_MS = 5000;
@@ -21,8 +23,8 @@ const FINAL_PASS_BUDGET_MS = 5000;
 export class OutboxRelay implements OnApplicationBootstrap {
   private readonly logger = new Logger('Outbox');
   private running = false;
-  private loop?: Promise<void>;
-  private wake?: () => void;
+  private loops: Promise<void>[] = [];
+  private readonly wakers = new Set<() => void>();
   private failures = 0;
   private lastCleanup = 0;
   /** Exchanges seen to exist on the broker. */
@@ -48,7 +50,10 @@ export class OutboxRelay implements OnApplicationBootstrap {
     if (this.running) return;
     if (!this.database) throw new Error('The outbox relay needs DatabaseModule.forRoot() in the application');
     this.running = true;
-    this.loop = this.run();
+    // Several loops, so that one batch's database work overlaps another's wait for confirms. Row locks keep them
+    // apart as they keep relays of several processes apart. PGlite has one connection: one loop.
+    const loops = this.database.kind === 'pglite' ? 1 : this.options.outbox.concurrency;
+    this.loops = Array.from({ length: loops }, () => this.run());
   }
 
   /**
@@ -58,8 +63,8 @@ export class OutboxRelay implements OnApplicationBootstrap {
   async stop(): Promise<void> {
     const wasRunning = this.running;
     this.running = false;
-    this.wake?.();
-    await this.loop;
+    for (const wake of this.wakers) wake();
+    await Promise.all(this.loops);
     // No last pass while the broker is failing: it would only hold up the shutdown.
     if (!wasRunning || this.failures > 0) return;
     const deadline = Date.now() + FINAL_PASS_BUDGET_MS;
@@ -82,18 +87,22 @@ export class OutboxRelay implements OnApplicationBootstrap {
     const { db } = this.requireDatabase();
     const { batchSize } = this.options.outbox;
     return db.transaction(async (tx) => {
-      const now = new Date();
-      const candidates = await tx
-        .select()
-        .from(outbox)
-        .where(and(isNull(outbox.sentAt), or(isNull(outbox.availableAt), lte(outbox.availableAt, now))))
-        .orderBy(asc(outbox.seq))
-        .limit(batchSize)
-        .for('update', { skipLocked: true });
+      // Plain SQL and plain rows: mapping 200 rows through the query builder cost more than the query.
+      const candidates = rowsOf<RelayRow & { seq: string | number }>(
+        await tx.execute(sql`
+          select ${outbox.seq} as "seq", ${outbox.messageId} as "messageId", ${outbox.messageType} as "messageType",
+                 ${outbox.exchange} as "exchange", ${outbox.routingKey} as "routingKey", ${outbox.content} as "content",
+                 ${outbox.properties} as "properties", ${outbox.aggregateKey} as "aggregateKey", ${outbox.attempts} as "attempts"
+          from ${outbox}
+          where ${outbox.sentAt} is null and (${outbox.availableAt} is null or ${outbox.availableAt} <= ${new Date()})
+          order by ${outbox.seq}
+          limit ${batchSize}
+          for update skip locked`),
+      ).map((row) => ({ ...row, seq: Number(row.seq) }));
       const rows = await this.inKeyOrder(tx, candidates);
       if (rows.length === 0) return 0;
       const sent: number[] = [];
-      const refused: Array<{ row: OutboxRow; error: unknown }> = [];
+      const refused: Array<{ row: RelayRow; error: unknown }> = [];
       const missing = await this.missingExchanges(rows);
       await Promise.all(
         groupByKey(rows).map(async (group) => {
@@ -111,10 +120,8 @@ export class OutboxRelay implements OnApplicationBootstrap {
         }),
       );
       if (sent.length === 0) throw refused[0]?.error ?? new Error('nothing published');
-      await tx
-        .update(outbox)
-        .set({ sentAt: new Date(), attempts: sql`${outbox.attempts} + 1` })
-        .where(inArray(outbox.seq, sent));
+      await tx.execute(sql`update ${outbox} set ${sql.identifier(outbox.sentAt.name)} = ${new Date()}, ${sql.identifier(outbox.attempts.name)} = ${outbox.attempts} + 1
+        where ${outbox.seq} = any(${sql.param(sent)}::bigint[])`);
       for (const { row, error } of refused) {
         const attempts = row.attempts + 1;
         await tx
@@ -129,7 +136,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
   }
 
   /** The exchanges of `rows` that the broker does not have (checked once each, on a short-lived channel). */
-  private async missingExchanges(rows: OutboxRow[]): Promise<Set<string>> {
+  private async missingExchanges(rows: RelayRow[]): Promise<Set<string>> {
     const missing = new Set<string>();
     for (const exchange of new Set(rows.map((row) => row.exchange))) {
       if (exchange === '' || this.knownExchanges.has(exchange)) continue;
@@ -166,7 +173,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
    * Drops from a batch the rows of an aggregate key that has an earlier pending row outside the batch (locked by
    * another relay): publishing them now would overtake it. They come back in a later batch.
    */
-  private async inKeyOrder(tx: Transaction, rows: OutboxRow[]): Promise<OutboxRow[]> {
+  private async inKeyOrder(tx: Transaction, rows: RelayRow[]): Promise<RelayRow[]> {
     const keys = [...new Set(rows.map((row) => row.aggregateKey).filter((key): key is string => key !== null))];
     if (keys.length === 0) return rows;
     const earlier = await tx
@@ -207,11 +214,13 @@ export class OutboxRelay implements OnApplicationBootstrap {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
+      const wakers = this.wakers;
       function done(): void {
         clearTimeout(timer);
+        wakers.delete(done);
         resolve();
       }
-      this.wake = done;
+      wakers.add(done);
     });
   }
 
@@ -222,8 +231,8 @@ export class OutboxRelay implements OnApplicationBootstrap {
 }
 
 /** Rows of one aggregate key together, in seq order; a row without a key is a group of its own. */
-function groupByKey(rows: OutboxRow[]): OutboxRow[][] {
-  const groups = new Map<string, OutboxRow[]>();
+function groupByKey(rows: RelayRow[]): RelayRow[][] {
+  const groups = new Map<string, RelayRow[]>();
   for (const row of rows) {
     const key = row.aggregateKey ?? `#${row.seq}`;
     const group = groups.get(key);
@@ -238,7 +247,7 @@ function rowBackoffMs(attempts: number): number {
   return Math.min(3_600_000, 1000 * 2 ** Math.min(attempts - 1, 12));
 }
 
-function toOutgoing(row: OutboxRow): OutgoingMessage {
+function toOutgoing(row: RelayRow): OutgoingMessage {
   return {
     exchange: row.exchange,
     routingKey: row.routingKey,

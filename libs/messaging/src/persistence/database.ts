@@ -19,6 +19,8 @@ export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 export interface DatabaseHandle {
   readonly db: Database;
   readonly kind: 'postgres' | 'pglite';
+  /** Connections that can run transactions at once (the pool's size; 1 for PGlite). */
+  readonly connections: number;
   /** Where the data lives, with any password hidden. */
   readonly location: string;
   /** Throws unless the database answers a trivial query. */
@@ -48,6 +50,7 @@ async function openPostgres(url: string, poolSize: number): Promise<DatabaseHand
   return {
     db: db as unknown as Database,
     kind: 'postgres',
+    connections: poolSize,
     location: url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@'),
     ping: async () => {
       await db.execute(sql`select 1`);
@@ -65,6 +68,7 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
   return {
     db: db as unknown as Database,
     kind: 'pglite',
+    connections: 1,
     location: directory,
     ping: async () => {
       await db.execute(sql`select 1`);
@@ -72,6 +76,11 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     migrate: (folder, table) => migratePglite(db, { migrationsFolder: folder, migrationsTable: table }),
     close: () => client.close(),
   };
+}
+
+/** The rows of an `execute` result: node-postgres and PGlite both answer `{ rows }`. */
+export function rowsOf<T>(result: unknown): T[] {
+  return (result as { rows: T[] }).rows;
 }
 
 /** The repository root (nearest folder with a package.json above this file), in sources and in the build alike. */

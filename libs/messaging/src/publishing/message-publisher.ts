@@ -56,7 +56,7 @@ export class MessagePublisher implements OnApplicationShutdown {
 
   /** Sends an already enveloped message and waits for the confirm. */
   async send(outgoing: OutgoingMessage, timeoutMs = this.options.publishTimeoutMs): Promise<void> {
-    const labels = { exchange: outgoing.exchange, type: outgoing.properties.type };
+    const counters = this.metrics.forPublish(outgoing.exchange, outgoing.properties.type);
     try {
       await tracePublish(outgoing, async () => {
         await this.getChannel().publish(outgoing.exchange, outgoing.routingKey, outgoing.content, { ...outgoing.properties, timeout: timeoutMs });
@@ -69,9 +69,9 @@ export class MessagePublisher implements OnApplicationShutdown {
           correlationId: outgoing.properties.correlationId,
         });
       });
-      this.metrics.published.inc(labels);
+      counters.confirmed();
     } catch (error) {
-      this.metrics.publishFailures.inc(labels);
+      counters.failed();
       const reason = error instanceof Error ? error.message : String(error);
       throw new PublishError(
         `Publish of ${outgoing.properties.type} ${outgoing.properties.messageId} to "${outgoing.exchange}" ` +

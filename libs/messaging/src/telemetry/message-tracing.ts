@@ -1,11 +1,20 @@
 // W3C trace context through AMQP headers, and spans named and attributed after the OpenTelemetry messaging
 // conventions. Without an SDK registered every call here is a cheap no-op.
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import { context, propagation, ProxyTracerProvider, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import type { ConsumeMessage } from 'amqplib';
 import type { OutgoingMessage } from '../publishing/outgoing-message';
 import { MessageHeaders } from '../topology/topology-names';
 
 const tracer = trace.getTracer('@app/messaging');
+
+/** What the global provider delegates to while no SDK has registered one. */
+const NO_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/** False until an OpenTelemetry SDK registers a tracer provider: spans would then be no-ops, so they are skipped. */
+function isTracing(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NO_PROVIDER;
+}
 
 // Messaging semantic-convention attribute names (kept here: the incubating constants may still change).
 const ATTR = {
@@ -53,6 +62,7 @@ export function extractTraceContext(headers: Headers | undefined, base: Context 
  * carries a trace context (written by outbox.add in the business transaction) makes that its parent.
  */
 export async function tracePublish<T>(message: OutgoingMessage, send: () => Promise<T>): Promise<T> {
+  if (!isTracing()) return send();
   const headers = message.properties.headers;
   const parent = headers[MessageHeaders.traceparent] ? extractTraceContext(headers) : context.active();
   const span = tracer.startSpan(
@@ -79,6 +89,7 @@ export async function tracePublish<T>(message: OutgoingMessage, send: () => Prom
 
 /** Runs the handling of `raw` in a CONSUMER span, child of the context the message carries. */
 export function traceConsume<T>(raw: ConsumeMessage, queue: string, correlationId: string, handle: () => Promise<T>): Promise<T> {
+  if (!isTracing()) return handle();
   const parent = extractTraceContext(raw.properties.headers, context.active());
   const span = tracer.startSpan(
     `process ${queue}`,
@@ -103,6 +114,7 @@ export function traceConsume<T>(raw: ConsumeMessage, queue: string, correlationI
 
 /** An INTERNAL span around `work` (a handler, an outbox write), child of the active span. */
 export function traceInternal<T>(name: string, attributes: Record<string, string | number>, work: () => Promise<T>): Promise<T> {
+  if (!isTracing()) return work();
   const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes });
   return finish(span, () => context.with(trace.setSpan(context.active(), span), work));
 }

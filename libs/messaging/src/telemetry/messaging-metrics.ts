@@ -15,6 +15,7 @@ export class MessagingMetrics {
   /** The registry served at /metrics; an application may register its own metrics on it. */
   readonly registry = new Registry();
   private readonly samplers: MetricSamplers = {};
+  private readonly publishSeries = new Map<string, PublishMetrics>();
 
   readonly consumed = new Counter({
     name: 'messaging_messages_consumed_total',
@@ -125,6 +126,51 @@ export class MessagingMetrics {
     else if (outcome === 'dead-letter') this.deadLettered.inc({ queue, type, reason: reason ?? 'unknown' });
     this.handlerDuration.observe({ type, outcome }, seconds);
   }
+
+  /** The publish counters of an exchange and message type, their labelled series looked up once. */
+  forPublish(exchange: string, type: string): PublishMetrics {
+    const key = `${exchange}\u0000${type}`;
+    let metrics = this.publishSeries.get(key);
+    if (!metrics) {
+      const confirmed = this.published.labels({ exchange, type });
+      const failed = this.publishFailures.labels({ exchange, type });
+      metrics = { confirmed: () => confirmed.inc(), failed: () => failed.inc() };
+      this.publishSeries.set(key, metrics);
+    }
+    return metrics;
+  }
+
+  /**
+   * The consume metrics of one queue, with the labelled series of the usual outcomes looked up once: finding a
+   * series by its label object costs more than counting.
+   */
+  forConsumer(queue: string, type: string): ConsumerMetrics {
+    const consumed = this.consumed.labels({ queue, type });
+    const acked = this.acked.labels({ queue, type });
+    const ackDuration = this.handlerDuration.labels({ type, outcome: 'ack' });
+    const duplicateDuration = this.handlerDuration.labels({ type, outcome: 'duplicate' });
+    return {
+      consumed: () => consumed.inc(),
+      outcome: (outcome, seconds, reason) => {
+        if (outcome === 'ack' || outcome === 'duplicate') {
+          acked.inc();
+          (outcome === 'ack' ? ackDuration : duplicateDuration).observe(seconds);
+        } else {
+          this.consumeOutcome(queue, type, outcome, seconds, reason);
+        }
+      },
+    };
+  }
+}
+
+export interface PublishMetrics {
+  confirmed(): void;
+  failed(): void;
+}
+
+export interface ConsumerMetrics {
+  consumed(): void;
+  outcome(outcome: ConsumeOutcome, seconds: number, reason?: string): void;
 }
 
 /** Calls made while one is in flight (the gauges of one scrape) share its result. */

@@ -3,6 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
 import { MessageValidationError, type ValidationIssue } from '../errors/message-errors';
 import type { MessageClass } from '../message/message-class';
+import { buildPlainly, passesFastValidation } from './compiled-validation';
 
 export interface ValidateMessageOptions {
   /** 'strip' drops undeclared fields; 'reject' fails the message. */
@@ -10,15 +11,24 @@ export interface ValidateMessageOptions {
 }
 
 /** Returns a validated instance of `type` built from `data`, or throws MessageValidationError with every issue. */
-export async function validateMessage<T extends object>(
-  type: MessageClass<T>,
-  data: unknown,
-  options: ValidateMessageOptions,
-): Promise<T> {
+export async function validateMessage<T extends object>(type: MessageClass<T>, data: unknown, options: ValidateMessageOptions): Promise<T> {
+  return checkMessage(type, data, options);
+}
+
+/**
+ * validateMessage without a promise for a valid message (the usual case): the instance itself, or a promise when
+ * class-validator has to run (an invalid message, async constraints). Throws or rejects with MessageValidationError.
+ */
+export function checkMessage<T extends object>(type: MessageClass<T>, data: unknown, options: ValidateMessageOptions): T | Promise<T> {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new MessageValidationError(type.messageType, [{ path: '(root)', reasons: ['must be a JSON object'] }]);
   }
-  const instance = data instanceof type ? data : plainToInstance(type, data);
+  const instance = data instanceof type ? data : (buildPlainly(type, data as Record<string, unknown>, options) ?? plainToInstance(type, data));
+  if (passesFastValidation(instance, options)) return instance;
+  return validateWithClassValidator(type, instance, options);
+}
+
+async function validateWithClassValidator<T extends object>(type: MessageClass<T>, instance: T, options: ValidateMessageOptions): Promise<T> {
   const errors = await validate(instance, {
     whitelist: true,
     forbidNonWhitelisted: options.unknownFields === 'reject',

@@ -1,0 +1,152 @@
+// Integration (PostgreSQL): the inbox puts deliveries that arrive together in one transaction, each handler behind a
+// savepoint: one failing handler loses only its own writes and mark, and two deliveries of a key never both run.
+import { sql } from 'drizzle-orm';
+import { DatabaseIdempotencyStore, takeBatch } from '@app/messaging/inbox/database-idempotency-store';
+import type { IdempotencyClaim } from '@app/messaging/inbox/idempotency-store';
+import { currentCorrelation, runWithCorrelation } from '@app/messaging/correlation/correlation-context';
+import { MESSAGING_MIGRATIONS_FOLDER, openDatabase, rowsOf, type DatabaseHandle, type Transaction } from '@app/messaging/persistence/database';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
+
+let testDb: TestDatabase;
+let handle: DatabaseHandle;
+let store: DatabaseIdempotencyStore;
+let run = 0;
+
+function claim(key: string): IdempotencyClaim {
+  return { consumer: `ledger-${run}`, key, messageId: `m-${key}`, ttlMs: 60_000 };
+}
+
+async function rows(query: ReturnType<typeof sql>): Promise<Array<Record<string, unknown>>> {
+  return rowsOf<Record<string, unknown>>(await handle.db.execute(query));
+}
+
+/** A handler that writes its key into `credits`, and fails after the write when told to. */
+function write(key: string, fail?: 'after-write' | 'sql-error') {
+  return async (tx?: Transaction) => {
+    await tx!.execute(sql`insert into credits (key) values (${key})`);
+    if (fail === 'sql-error') await tx!.execute(sql`insert into credits (key) values (${key})`);
+    if (fail === 'after-write') throw new Error(`handler of ${key} failed`);
+  };
+}
+
+beforeAll(async () => {
+  testDb = await createTestDatabase('inbox_batching');
+  handle = await openDatabase({ url: testDb.url, dataDir: '', poolSize: 2 });
+  await handle.migrate(MESSAGING_MIGRATIONS_FOLDER, '__messaging_migrations');
+  await handle.db.execute(sql`create table credits (key text primary key)`);
+  store = new DatabaseIdempotencyStore(handle.db, { lanes: 2, maxBatch: 32 });
+});
+
+beforeEach(() => {
+  run++;
+});
+
+afterAll(async () => {
+  await handle?.close();
+  await testDb?.drop();
+});
+
+describe('the PostgreSQL inbox with batches', () => {
+  it('handles 64 deliveries of one turn in two transactions (one per lane), each effect once', async () => {
+    const keys = Array.from({ length: 64 }, (_, i) => `r${run}-${i}`);
+    const transactions = new Set<string>();
+    const results = await Promise.all(
+      keys.map((key) =>
+        store.runOnce(claim(key), async (tx) => {
+          await write(key)(tx);
+          // The top-level transaction's id, even inside the handler's savepoint.
+          const [row] = rowsOf<{ id: string }>(await tx!.execute(sql`select pg_current_xact_id()::text as id`));
+          transactions.add(row.id);
+        }),
+      ),
+    );
+    expect(results).toEqual(keys.map(() => 'processed'));
+    expect(await rows(sql`select count(*)::int as n from credits where key like ${`r${run}-%`}`)).toEqual([{ n: 64 }]);
+    expect(await rows(sql`select count(*)::int as n from inbox where consumer = ${`ledger-${run}`}`)).toEqual([{ n: 64 }]);
+    // Two lanes of up to 32, against 64 transactions with one per message.
+    expect(transactions.size).toBe(2);
+  });
+
+  it('rolls back only the failing handler: its write and its mark, so that its retry runs', async () => {
+    const keys = [`f${run}-a`, `f${run}-b`, `f${run}-c`, `f${run}-d`, `f${run}-e`];
+    const outcomes = await Promise.allSettled([
+      store.runOnce(claim(keys[0]), write(keys[0])),
+      store.runOnce(claim(keys[1]), write(keys[1], 'after-write')),
+      store.runOnce(claim(keys[2]), write(keys[2], 'sql-error')),
+      store.runOnce(claim(keys[3]), write(keys[3])),
+      // Fails before any query of its own: nothing to roll back but its mark.
+      store.runOnce(claim(keys[4]), async () => {
+        throw new Error('rejected before writing');
+      }),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled', 'rejected']);
+    expect(String((outcomes[1] as PromiseRejectedResult).reason)).toContain(`handler of ${keys[1]} failed`);
+    // drizzle wraps the database's error; the handler's own error is what the delivery fails with.
+    expect(String(((outcomes[2] as PromiseRejectedResult).reason as Error).cause)).toMatch(/duplicate key/);
+    const written = await rows(sql`select key from credits where key like ${`f${run}-%`} order by key`);
+    expect(written.map((row) => row.key)).toEqual([keys[0], keys[3]]);
+    // The failed ones left no mark: their next delivery runs the handler.
+    await expect(store.runOnce(claim(keys[1]), write(keys[1]))).resolves.toBe('processed');
+    await expect(store.runOnce(claim(keys[4]), write(keys[4]))).resolves.toBe('processed');
+    await expect(store.runOnce(claim(keys[0]), write(keys[0]))).resolves.toBe('duplicate');
+  });
+
+  it('runs one of two deliveries of a key that arrive together, and skips the other', async () => {
+    const key = `d${run}`;
+    let ran = 0;
+    const work = async (tx?: Transaction) => {
+      ran++;
+      await write(key)(tx);
+    };
+    const [first, other, second] = await Promise.all([store.runOnce(claim(key), work), store.runOnce(claim(`d${run}-other`), write(`d${run}-other`)), store.runOnce(claim(key), work)]);
+    expect(other).toBe('processed');
+    // The two go to different lanes; whichever claims the key first runs, and the other waits for its commit.
+    expect([first, second].sort()).toEqual(['duplicate', 'processed']);
+    expect(ran).toBe(1);
+    expect(await rows(sql`select key from credits where key = ${key}`)).toEqual([{ key }]);
+  });
+
+  it("runs each handler of a batch in its own delivery's async context (correlation, trace)", async () => {
+    const seen: Array<[string, string | undefined]> = [];
+    const ids = ['corr-a', 'corr-b', 'corr-c'];
+    await Promise.all(
+      ids.map((correlationId, i) =>
+        runWithCorrelation({ correlationId }, () =>
+          store.runOnce(claim(`c${run}-${i}`), async () => {
+            await new Promise((resolve) => setImmediate(resolve));
+            seen.push([correlationId, currentCorrelation()?.correlationId]);
+          }),
+        ),
+      ),
+    );
+    expect(seen).toHaveLength(3);
+    for (const [expected, actual] of seen) expect(actual).toBe(expected);
+  });
+
+  it('runs the second delivery of a key whose first failed in the same turn', async () => {
+    const key = `s${run}`;
+    // One lane, so that the two run in order (in two lanes either may claim the key first).
+    const oneLane = new DatabaseIdempotencyStore(handle.db, { lanes: 1, maxBatch: 32 });
+    const results = await Promise.allSettled([oneLane.runOnce(claim(key), write(key, 'after-write')), oneLane.runOnce(claim(key), write(key))]);
+    expect(results.map((result) => (result.status === 'fulfilled' ? result.value : 'failed'))).toEqual(['failed', 'processed']);
+    expect(await rows(sql`select key from credits where key = ${key}`)).toEqual([{ key }]);
+  });
+});
+
+describe('takeBatch', () => {
+  const item = (key: string) => ({ claim: claim(key) });
+  const keysOf = (items: Array<{ claim: IdempotencyClaim }>) => items.map((entry) => entry.claim.key);
+
+  it('takes up to the size from the front of the queue', () => {
+    const queue = ['a', 'b', 'c'].map(item);
+    expect(keysOf(takeBatch(queue, 2))).toEqual(['a', 'b']);
+    expect(keysOf(queue)).toEqual(['c']);
+  });
+
+  it('stops before a second delivery of a key already in the batch', () => {
+    const queue = ['a', 'b', 'a', 'c'].map(item);
+    expect(keysOf(takeBatch(queue, 32))).toEqual(['a', 'b']);
+    expect(keysOf(takeBatch(queue, 32))).toEqual(['a', 'c']);
+    expect(queue).toEqual([]);
+  });
+});
