@@ -39,7 +39,6 @@ describe.each(cases)('idempotent consumer with the $name', ({ store, database })
   let testDb: TestDatabase;
   let app: INestApplication;
   let db: DatabaseHandle;
-  const redisPrefix = `test-${Date.now()}-${Math.random()}`;
 
   @Injectable()
   class CreditHandler {
@@ -97,7 +96,6 @@ describe.each(cases)('idempotent consumer with the $name', ({ store, database })
     const keys = await redis.keys(`idempotency:ledger.credit.granted:*`);
     if (keys.length) await redis.del(...keys);
     await redis.quit();
-    void redisPrefix;
   });
 
   async function effectsFor(account: string): Promise<number> {

@@ -68,8 +68,8 @@ export class IdempotencyStep implements OnApplicationShutdown {
       // Half the pool: the relay and the service's own requests keep connections of their own under load.
       store = new DatabaseIdempotencyStore(this.database.db, { lanes: Math.ceil(this.database.connections / 2) });
     } else if (kind === 'redis') {
-      // Auto-pipelining: the claims and marks of concurrent deliveries share a socket write (one per event-loop turn).
-      this.redis = new Redis(this.options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableAutoPipelining: true });
+      // No auto-pipelining: the store already sends one command per event-loop turn.
+      this.redis = new Redis(this.options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
       this.redis.on('error', (error: Error) => this.logger.warn({ event: 'redis.error', reason: error.message }));
       store = new RedisIdempotencyStore(this.redis);
     } else {
