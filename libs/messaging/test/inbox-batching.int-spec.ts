@@ -133,6 +133,57 @@ describe('the PostgreSQL inbox with batches', () => {
   });
 });
 
+describe('how the inbox shares deliveries among its lanes', () => {
+  /** A handler that counts how many handlers run at once, and waits `ms` (an outside call inside the transaction). */
+  function concurrency() {
+    let running = 0;
+    let most = 0;
+    return {
+      work: (ms: number) => async () => {
+        running++;
+        most = Math.max(most, running);
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        running--;
+      },
+      most: () => most,
+    };
+  }
+
+  it('keeps a delivery of quick handlers for the busy lane (one more batch) rather than open another lane', async () => {
+    const lanes = new DatabaseIdempotencyStore(handle.db, { lanes: 2, maxBatch: 32, laneWaitMs: 5000 });
+    const counter = concurrency();
+    const first = lanes.runOnce(claim(`q${run}-first`), counter.work(50));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // The first lane is busy, the second is free: the delivery still waits for the first (a quick handler's batch
+    // ends soon), where a transaction of its own would cost it a commit.
+    const next = lanes.runOnce(claim(`q${run}-next`), counter.work(1));
+    expect(await Promise.all([first, next])).toEqual(['processed', 'processed']);
+    expect(counter.most()).toBe(1);
+  });
+
+  it('runs slow handlers side by side on the free lanes', async () => {
+    // Two lanes: the pool has two connections.
+    const lanes = new DatabaseIdempotencyStore(handle.db, { lanes: 2, maxBatch: 32 });
+    const counter = concurrency();
+    // The first delivery teaches the store that its handlers are slow.
+    await lanes.runOnce(claim(`w${run}-first`), counter.work(30));
+    const results = await Promise.all([0, 1].map((i) => lanes.runOnce(claim(`w${run}-${i}`), counter.work(30))));
+    expect(results).toEqual(['processed', 'processed']);
+    expect(counter.most()).toBe(2);
+  });
+
+  it('does not hold quick handlers back behind one that hangs: another lane opens for them', async () => {
+    const lanes = new DatabaseIdempotencyStore(handle.db, { lanes: 2, maxBatch: 32 });
+    let release!: () => void;
+    const hanging = lanes.runOnce(claim(`h${run}-hangs`), () => new Promise<void>((resolve) => (release = resolve)));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The first lane is busy with the hanging handler; this one is handled while it still hangs.
+    await expect(lanes.runOnce(claim(`h${run}-next`), async () => undefined)).resolves.toBe('processed');
+    release();
+    await expect(hanging).resolves.toBe('processed');
+  });
+});
+
 describe('takeBatch', () => {
   const item = (key: string) => ({ claim: claim(key) });
   const keysOf = (items: Array<{ claim: IdempotencyClaim }>) => items.map((entry) => entry.claim.key);

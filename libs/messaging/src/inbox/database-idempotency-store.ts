@@ -2,9 +2,13 @@
 //
 // Deliveries that arrive together share a transaction: one commit (and one fsync) for a batch instead of one per
 // message. Each handler runs behind a savepoint of its own, so a failing handler rolls back only its own writes and
-// its own mark; the others commit. Handlers of one batch run one after another (they share a connection); there are
-// as many lanes as the pool has connections, and waiting deliveries are shared among the free ones, so no fewer
-// handlers run at once than with a transaction per message.
+// its own mark; the others commit. Handlers of one batch run one after another (they share a connection), and several
+// batches (lanes) run at once. How the waiting deliveries go to the lanes depends on how long handlers take:
+// - quick handlers (the usual inbox handler: a few writes): a lane takes all that waits, up to maxBatch, and another
+//   lane opens only for a full batch or for a delivery that has waited laneWaitMs, so that batches grow with the
+//   load and the transaction's cost is shared by many;
+// - slow handlers (an outside call inside the transaction): the waiting deliveries are shared among the free lanes,
+//   so that as many handlers run side by side as with a transaction per message.
 import { AsyncResource } from 'node:async_hooks';
 import { and, eq, lt, sql } from 'drizzle-orm';
 import { rowsOf, type Database, type Transaction } from '../persistence/database';
@@ -15,20 +19,29 @@ type Work = (transaction?: Transaction) => Promise<void>;
 
 interface Pending {
   claim: IdempotencyClaim;
+  /** performance.now() when it was queued. */
+  queuedAt: number;
   work: Work;
   resolve(result: IdempotencyResult): void;
   reject(error: unknown): void;
 }
 
 export interface InboxBatching {
-  /** Batches run at once: the connections of the pool. */
+  /** Most batches at once (each holds a connection of the pool). */
   lanes: number;
   /**
    * Most deliveries in one transaction. Default 32: each writing handler's savepoint is a subtransaction, and past 64
    * of them PostgreSQL's snapshots get slower for every session.
    */
   maxBatch?: number;
+  /** How long a delivery waits for a busy lane (quick handlers) before another lane opens for it. Default 10 ms. */
+  laneWaitMs?: number;
 }
+
+/** Average handler time (ms) below which handlers count as quick. */
+const QUICK_HANDLER_MS = 1;
+/** Weight of the newest handler time in the running average. */
+const HANDLER_TIME_WEIGHT = 0.2;
 
 const SAVEPOINT_TEXT = 'SAVEPOINT inbox_handler';
 const SAVEPOINT = sql.raw(SAVEPOINT_TEXT);
@@ -39,6 +52,10 @@ export class DatabaseIdempotencyStore implements IdempotencyStore {
   private queue: Pending[] = [];
   private busyLanes = 0;
   private scheduled = false;
+  /** Set while a delivery waits for a busy lane: when it fires, another lane may open. */
+  private laneTimer?: NodeJS.Timeout;
+  /** Running average of handler time (ms), savepoint included. */
+  private handlerMs = 0;
   /** The context batches run in: the store's own (made at start), not that of the delivery that happened to come first. */
   private readonly batchScope = new AsyncResource('InboxBatch');
 
@@ -53,7 +70,7 @@ export class DatabaseIdempotencyStore implements IdempotencyStore {
       // (correlation, trace), as it would with a transaction of its own.
       // (A plain AsyncResource: AsyncResource.bind costs several times more.)
       const scope = new AsyncResource('InboxHandler');
-      this.queue.push({ claim, work: (transaction) => scope.runInAsyncScope(work, undefined, transaction), resolve, reject });
+      this.queue.push({ claim, queuedAt: performance.now(), work: (transaction) => scope.runInAsyncScope(work, undefined, transaction), resolve, reject });
       // Once per event-loop turn, so that the deliveries of one turn can share a batch.
       if (!this.scheduled && this.busyLanes < this.batching.lanes) {
         this.scheduled = true;
@@ -73,14 +90,24 @@ export class DatabaseIdempotencyStore implements IdempotencyStore {
     return deleted.length;
   }
 
-  /**
-   * Gives each free lane its share of the waiting deliveries: under light load one or a few each (handlers run side by
-   * side as with a transaction per message); under load, whatever piled up while the lanes were busy, up to maxBatch.
-   */
+  /** Starts batches on free lanes (see the top of this file for how deliveries are shared among them). */
   private startBatches(): void {
-    while (this.queue.length > 0 && this.busyLanes < this.batching.lanes) {
-      const share = Math.ceil(this.queue.length / (this.batching.lanes - this.busyLanes));
-      const batch = takeBatch(this.queue, Math.min(share, this.batching.maxBatch ?? 32));
+    const { lanes, maxBatch = 32, laneWaitMs = 10 } = this.batching;
+    while (this.queue.length > 0 && this.busyLanes < lanes) {
+      let size = maxBatch;
+      if (this.handlerMs >= QUICK_HANDLER_MS) {
+        size = Math.min(maxBatch, Math.ceil(this.queue.length / (lanes - this.busyLanes)));
+      } else if (this.busyLanes > 0 && this.queue.length < maxBatch) {
+        const waited = performance.now() - this.queue[0].queuedAt;
+        if (waited < laneWaitMs) {
+          this.laneTimer ??= setTimeout(() => {
+            this.laneTimer = undefined;
+            this.batchScope.runInAsyncScope(() => this.startBatches());
+          }, laneWaitMs - waited);
+          return;
+        }
+      }
+      const batch = takeBatch(this.queue, size);
       this.busyLanes++;
       void this.runBatch(batch).finally(() => {
         this.busyLanes--;
@@ -115,11 +142,14 @@ export class DatabaseIdempotencyStore implements IdempotencyStore {
               continue;
             }
             const savepoint = savepoints.before();
+            const started = performance.now();
             try {
               await pending.work(tx);
               await savepoint.settled();
+              this.timed(started);
               results.set(pending, 'processed');
             } catch (error) {
+              this.timed(started);
               if (await savepoint.settled()) await tx.execute(ROLLBACK_TO_SAVEPOINT);
               await tx.delete(inbox).where(and(eq(inbox.consumer, claim.consumer), eq(inbox.messageKey, claim.key)));
               results.set(pending, { error });
@@ -142,6 +172,10 @@ export class DatabaseIdempotencyStore implements IdempotencyStore {
       if (typeof result === 'object') pending.reject(result.error);
       else pending.resolve(result);
     }
+  }
+
+  private timed(started: number): void {
+    this.handlerMs += (performance.now() - started - this.handlerMs) * HANDLER_TIME_WEIGHT;
   }
 }
 
