@@ -118,6 +118,9 @@ export function checkTargets(results: ScenarioResult[], summaries: ScenarioSumma
 const fmt = (value: number | null, digits = 0): string =>
   value === null ? '-' : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
+/** A ratio cut (not rounded) to three decimals: 0.6996 would print as a met-looking "0.70" beside MISSED. */
+const ratioDown = (value: number): string => (Math.floor(value * 1000) / 1000).toFixed(3);
+
 const verdict = (met: boolean | null): string => (met === null ? 'n/a' : met ? 'met' : 'MISSED');
 
 export function renderTable(summaries: ScenarioSummary[], targets: TargetCheck[]): string {
@@ -137,7 +140,7 @@ export function renderTable(summaries: ScenarioSummary[], targets: TargetCheck[]
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
   out.push('', 'targets:');
   for (const check of targets) {
-    const value = check.value === null ? 'not measured' : check.unit === 'x' ? `${check.value.toFixed(2)}x` : `${fmt(check.value)} ms`;
+    const value = check.value === null ? 'not measured' : check.unit === 'x' ? `${ratioDown(check.value)}x` : `${fmt(check.value)} ms`;
     out.push(`  ${verdict(check.met).padEnd(6)}  ${check.target.padEnd(46)} ${value}`);
   }
   for (const s of summaries) {

@@ -7,6 +7,7 @@ import amqp, {
   type CreateChannelOpts,
 } from 'amqp-connection-manager';
 import { redactUrl, type ResolvedMessagingOptions } from '../options/messaging-options';
+import { coalesceFrameWrites } from './coalesced-writes';
 import { ReconnectBackoff } from './reconnect-backoff';
 
 export class AmqpConnection implements OnApplicationShutdown {
@@ -36,7 +37,8 @@ export class AmqpConnection implements OnApplicationShutdown {
         clientProperties: { connection_name: this.options.serviceName },
       },
     });
-    manager.on('connect', () => {
+    manager.on('connect', ({ connection }) => {
+      if (!coalesceFrameWrites(connection)) this.logger.debug({ event: 'broker.writes_not_coalesced', reason: 'amqplib connection of another shape' });
       this.backoff.reset();
       this.logger.log({ event: 'broker.connected', url: redactUrl(url) });
     });

@@ -208,14 +208,14 @@ export class MessageHandlerRegistry implements OnApplicationBootstrap {
       MESSAGE_CONTEXT_TYPE,
     ) as HandlerDefinition['invoke'];
     // Without any guard, interceptor, pipe or filter of the user's, Nest's context would only run the validation pipe
-    // (at ~10 µs and several promises per message): the handler is then called directly, with the same pipe. Global
-    // enhancers are looked up per message, as they may be added after start.
-    const enhanced = userFilters.length > 0 || hasEnhancers(handler) || hasEnhancers(instance.constructor);
+    // (at ~10 µs and several promises per message): the handler is then called directly, with the same pipe. Nest
+    // reads the global enhancers when it creates the context (just above), so they are checked here once too.
+    const enhanced = userFilters.length > 0 || hasEnhancers(handler) || hasEnhancers(instance.constructor) || this.hasGlobalEnhancers();
     const direct = (message: unknown, context: MessageContext): unknown => {
       const validated = validation.transform(message);
       return validated instanceof Promise ? validated.then((value) => settleResult(body(value, context))) : settleResult(body(validated, context));
     };
-    const invoke = enhanced ? throughNest : (message: unknown, context: MessageContext) => (this.hasGlobalEnhancers() ? throughNest(message, context) : direct(message, context));
+    const invoke = enhanced ? throughNest : direct;
     const handlerRule = retryable ? retryableClassifier(retryable) : undefined;
     return {
       messageClass,
