@@ -1,6 +1,11 @@
 // Integration (PostgreSQL): the inbox puts deliveries that arrive together in one transaction, each handler behind a
 // savepoint: one failing handler loses only its own writes and mark, and two deliveries of a key never both run.
+import type { ConsumeMessage } from 'amqplib';
 import { sql } from 'drizzle-orm';
+import { MessageContext } from '@app/messaging/consuming/message-context';
+import { IdempotencyStep } from '@app/messaging/inbox/idempotency-step';
+import type { ResolvedMessagingOptions } from '@app/messaging/options/messaging-options';
+import { MessagingMetrics } from '@app/messaging/telemetry/messaging-metrics';
 import { DatabaseIdempotencyStore, takeBatch } from '@app/messaging/inbox/database-idempotency-store';
 import type { IdempotencyClaim } from '@app/messaging/inbox/idempotency-store';
 import { currentCorrelation, runWithCorrelation } from '@app/messaging/correlation/correlation-context';
@@ -181,6 +186,49 @@ describe('how the inbox shares deliveries among its lanes', () => {
     await expect(lanes.runOnce(claim(`h${run}-next`), async () => undefined)).resolves.toBe('processed');
     release();
     await expect(hanging).resolves.toBe('processed');
+  });
+});
+
+describe('the inbox of a service (@Idempotent with the database store)', () => {
+  it('holds at most half the pool in batches: the rest answers other queries during a burst of slow handlers', async () => {
+    const pool = await openDatabase({ url: testDb.url, dataDir: '', poolSize: 4 });
+    try {
+      const step = new IdempotencyStep({} as ResolvedMessagingOptions, new MessagingMetrics(), pool);
+      const open = new Set<string>();
+      let most = 0;
+      let handled = 0;
+      const handler = step.wrap(
+        async (_message, context) => {
+          const [row] = rowsOf<{ id: string }>(await context.transaction.execute(sql`select pg_current_xact_id()::text as id`));
+          open.add(row.id);
+          most = Math.max(most, open.size);
+          await new Promise((resolve) => setTimeout(resolve, 40)); // an outside call inside the transaction
+          open.delete(row.id);
+          handled++;
+        },
+        `ledger-pool-${run}`,
+        'Ledger.credit',
+        {},
+      );
+      const deliver = (i: number) => {
+        const raw = { content: Buffer.from('{}'), fields: { routingKey: 'credit', redelivered: false }, properties: { messageId: `p${run}-${i}`, headers: {} } };
+        return handler({}, new MessageContext(raw as unknown as ConsumeMessage, `ledger-pool-${run}`, 'Ledger.credit'));
+      };
+      await deliver(0); // teaches the store that these handlers are slow: they are spread over the free lanes
+
+      const burst = Promise.all(Array.from({ length: 24 }, (_, i) => deliver(i + 1)));
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      // Two of the four connections hold batches; a query of the service's own still gets one of the other two.
+      await pool.db.execute(sql`select 1`);
+      const handledWhenAnswered = handled;
+      await burst;
+
+      expect(handled).toBe(25);
+      expect(handledWhenAnswered).toBeLessThan(25);
+      expect(most).toBe(2);
+    } finally {
+      await pool.close();
+    }
   });
 });
 
