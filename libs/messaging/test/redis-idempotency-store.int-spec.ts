@@ -1,8 +1,8 @@
 // Integration (Redis): the Redis idempotency store claims the deliveries of one turn with one script call and marks
 // them done with another, and keeps the per-message guarantees: one effect per key, a failed handler leaves no mark,
-// a crashed handler's claim expires.
+// a crashed handler's claim expires, a key of another application fails its own delivery only.
 import { Redis } from 'ioredis';
-import { TransientError } from '@app/messaging';
+import { PermanentError, TransientError } from '@app/messaging';
 import { RedisIdempotencyStore } from '@app/messaging/inbox/redis-idempotency-store';
 import type { IdempotencyClaim } from '@app/messaging/inbox/idempotency-store';
 
@@ -110,6 +110,24 @@ describe('the Redis idempotency store', () => {
     await expect(shortLease.runOnce(claim('crashed'), async () => undefined)).rejects.toBeInstanceOf(TransientError);
     await new Promise((resolve) => setTimeout(resolve, 400));
     await expect(shortLease.runOnce(claim('crashed'), async () => undefined)).resolves.toBe('processed');
+  });
+
+  it("refuses a key that holds another application's value, as a permanent error of that delivery only", async () => {
+    await redis.rpush(markOf('a-list'), 'x');
+    await redis.set(markOf('a-string'), 'hello');
+    let effects = 0;
+    const results = await Promise.allSettled(['a-list', 'a-string', 'mine'].map((key) => store.runOnce(claim(key), async () => void effects++)));
+
+    expect(results[2]).toEqual({ status: 'fulfilled', value: 'processed' });
+    expect(effects).toBe(1);
+    const [list, string] = results.map((result) => (result as PromiseRejectedResult).reason as Error);
+    expect(list).toBeInstanceOf(PermanentError);
+    expect(list.message).toContain(`${markOf('a-list')} holds a Redis list`);
+    expect(string).toBeInstanceOf(PermanentError);
+    expect(string.message).toContain('holds the value "hello"');
+    // The other application's data is left as it was.
+    expect(await redis.lrange(markOf('a-list'), 0, -1)).toEqual(['x']);
+    expect(await redis.get(markOf('a-string'))).toBe('hello');
   });
 
   it('loads its scripts again when Redis has lost them (restart, failover)', async () => {

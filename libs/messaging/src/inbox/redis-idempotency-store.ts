@@ -5,7 +5,7 @@
 // the socket than in Redis).
 import { AsyncResource } from 'node:async_hooks';
 import type { Redis } from 'ioredis';
-import { TransientError } from '../errors/message-errors';
+import { PermanentError, TransientError } from '../errors/message-errors';
 import type { IdempotencyClaim, IdempotencyResult, IdempotencyStore } from './idempotency-store';
 
 const PROCESSING = 'processing';
@@ -13,10 +13,14 @@ const DONE = 'done';
 /** Most keys in one script call: a script holds Redis for its whole run. */
 const MAX_KEYS_PER_CALL = 256;
 
+/** What the script reports for a key that holds another type than a string (a list, a hash...): FOREIGN + the type. */
+const FOREIGN = 'foreign:';
+
 /**
  * KEYS: the marks to set done, then the marks to claim. ARGV[1]: how many to set done; ARGV[2]: the claim lease (ms);
  * ARGV[2 + i]: how long done mark i is remembered (ms). Returns, per claim: 1 if claimed, else the mark found (or 0).
- * Done marks go first: a claim of a key that finished in the same turn finds it done.
+ * Done marks go first: a claim of a key that finished in the same turn finds it done. A key of another type is
+ * reported, not raised: an error would fail the claims of the whole turn.
  */
 const SCRIPT = `
 local doneCount = tonumber(ARGV[1])
@@ -28,7 +32,11 @@ for i = doneCount + 1, #KEYS do
   if redis.call('SET', KEYS[i], '${PROCESSING}', 'PX', ARGV[2], 'NX') then
     found[#found + 1] = 1
   else
-    found[#found + 1] = redis.call('GET', KEYS[i]) or 0
+    local value = redis.pcall('GET', KEYS[i])
+    if type(value) == 'table' and value.err then
+      value = '${FOREIGN}' .. redis.call('TYPE', KEYS[i]).ok
+    end
+    found[#found + 1] = value or 0
   end
 end
 return found`;
@@ -66,8 +74,11 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     const found = await this.batch.add({ claim: key });
     if (found !== 1) {
       if (found === DONE) return 'duplicate';
-      // Another delivery of this key is being handled right now: try again later rather than skip it.
-      throw new TransientError(`Message key ${claim.key} is being handled by another consumer`);
+      // Another delivery of this key is being handled right now (or its claim just expired): try again later.
+      if (found === PROCESSING || found === 0) throw new TransientError(`Message key ${claim.key} is being handled by another consumer`);
+      // Not a mark of this store: another application writes under the same prefix. Retrying cannot change that.
+      const held = typeof found === 'string' && found.startsWith(FOREIGN) ? `a Redis ${found.slice(FOREIGN.length)}` : `the value ${JSON.stringify(found)}`;
+      throw new PermanentError(`Redis key ${key} holds ${held}, not an idempotency mark: is another application using the prefix "${this.prefix}"?`);
     }
     try {
       await work();
