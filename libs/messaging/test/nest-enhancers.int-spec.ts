@@ -165,6 +165,14 @@ describe('Nest enhancers on message handlers', () => {
     await eventually(() => handler.closed.length === 1, 'close handled');
     expect(seenByInterceptor.some((e) => (e.data as { task?: string }).task === 'done')).toBe(false);
   });
+
+  // Last in this block: it adds a global interceptor to the shared app. (The README says to register them before.)
+  it('applies no global enhancer registered after init', async () => {
+    app.useGlobalInterceptors(new RecordingInterceptor());
+    await publisher.publish(TaskClosed, { task: 'late' });
+    await eventually(() => handler.closed.some((m) => m.task === 'late'), 'close handled');
+    expect(seenByInterceptor.some((e) => (e.data as { task?: string }).task === 'late')).toBe(false);
+  });
 });
 
 describe('global enhancers on message handlers', () => {

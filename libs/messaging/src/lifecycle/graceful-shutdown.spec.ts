@@ -3,7 +3,7 @@
 import { Controller, Get, Injectable, type BeforeApplicationShutdown, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Agent, get, type IncomingHttpHeaders } from 'node:http';
-import { shutdownTrigger } from './graceful-shutdown';
+import { shutdownTrigger, type ShutdownTrigger } from './graceful-shutdown';
 
 const HANDLER_MS = 20;
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
@@ -51,7 +51,7 @@ interface Started {
   url: string;
   /** The exit code the shutdown chose, when it chose one. */
   exited: Promise<number>;
-  trigger: ReturnType<typeof shutdownTrigger>;
+  trigger: ShutdownTrigger;
 }
 
 describe('graceful shutdown', () => {
