@@ -5,7 +5,7 @@
 # docker-compose.yml does this for you.
 
 ############################ build ############################
-FROM node:20-slim AS build
+FROM node:24-slim AS build
 WORKDIR /app
 
 # Dependencies first so this layer is cached until the lockfile changes.
@@ -17,7 +17,7 @@ RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
 ########################### runtime ###########################
-FROM node:20-slim AS runtime
+FROM node:24-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 

@@ -2,6 +2,11 @@
 // real broker and database, end-to-end specs under test/ (*.e2e-spec.ts). Path aliases come from tsconfig.json.
 const { pathsToModuleNameMapper } = require('ts-jest');
 const ts = require('typescript');
+const vm = require('node:vm');
+
+// Jest's own test for its require(esm) support (jest-runtime's nodeCapabilities): Node 24.9+, and the
+// --experimental-vm-modules flag that npm test passes (PGlite needs it anyway, for its dynamic import()).
+const jestCanRequireEsm = typeof vm.SourceTextModule?.prototype.hasAsyncGraph === 'function';
 
 const { config: tsconfig } = ts.readConfigFile('./tsconfig.json', ts.sys.readFile);
 
@@ -14,19 +19,23 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.data/'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
-    // NestJS 12 ships ES modules only. Node 20 loads them in CommonJS through require(esm), but Jest's own module
-    // registry cannot (it can from Node 24.9), so Jest compiles them to CommonJS: one module registry, one copy of each.
-    // (npm test also runs Jest with --experimental-vm-modules, for the dynamic import() inside PGlite.)
-    '^.+\\.js$': [
-      'babel-jest',
-      {
-        babelrc: false,
-        configFile: false,
-        plugins: [require.resolve('./test/support/babel-import-meta.js'), ['@babel/plugin-transform-modules-commonjs', { lazy: false }]],
-      },
-    ],
+    // NestJS 12 and cockatiel 4 ship ES modules only. Where Jest can require() them (Node 24.9+ with
+    // --experimental-vm-modules, which npm test passes), they load as they are. Elsewhere (Node 22) Jest's module
+    // registry cannot, so babel-jest compiles them to CommonJS: one module registry, one copy of each.
+    ...(jestCanRequireEsm
+      ? {}
+      : {
+          '^.+\\.js$': [
+            'babel-jest',
+            {
+              babelrc: false,
+              configFile: false,
+              plugins: [require.resolve('./test/support/babel-import-meta.js'), ['@babel/plugin-transform-modules-commonjs', { lazy: false }]],
+            },
+          ],
+        }),
   },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],
+  transformIgnorePatterns: jestCanRequireEsm ? ['/node_modules/'] : ['/node_modules/(?!(@nestjs|cockatiel)/)'],
   moduleNameMapper: pathsToModuleNameMapper(tsconfig.compilerOptions.paths, { prefix: '<rootDir>/' }),
   testEnvironment: 'node',
   setupFiles: ['<rootDir>/test/support/quiet-logs.ts'],

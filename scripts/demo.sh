@@ -2,6 +2,8 @@
 # npm run demo: everything a fresh clone needs, then the demo. RabbitMQ is required; PostgreSQL only with DATABASE_URL.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/with-node.sh   # the system's node when >= 22.12, else the Node 24 pinned in tools/node
+echo "node $WITH_NODE"
 
 if [ -n "${DATABASE_URL:-}" ]; then
   bash scripts/ensure-services.sh --rabbitmq --postgres
@@ -9,10 +11,7 @@ else
   bash scripts/ensure-services.sh --rabbitmq
 fi
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "Installing dependencies (npm ci)..."
-  npm ci --no-audit --no-fund
-fi
+bash scripts/install-dependencies.sh
 
 # Build when there is no build yet, or when a source file is newer than it.
 if [ ! -f dist/src/main.js ] || [ -n "$(find apps libs src -name '*.ts' -newer dist/src/main.js -print -quit)" ]; then

@@ -7,7 +7,9 @@
 import 'reflect-metadata';
 import { Injectable, Module, type DynamicModule, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DatabaseModule, Idempotent, LoggingModule, MessageHandler, MessageHandlerRegistry, MessagingModule, type QueueType } from '@app/messaging';
+import { Idempotent, MessageHandler, ConsumerSupervisor, MessagingModule, type QueueType } from '@app/messaging';
+import { DatabaseModule, RedisIdempotencyModule } from '@app/persistence';
+import { LoggingModule, MetricsModule } from '@app/service-kit';
 import { Logger } from 'nestjs-pino';
 import pino from 'pino';
 import { BENCH_SERVICE, BenchEvent } from '../support/bench-message';
@@ -52,7 +54,10 @@ function benchModule(mode: string): DynamicModule {
   return {
     module: LibraryConsumerModule,
     imports: [
+      // As a service runs it: its counters on, Prometheus-ready (what a scrape reads is not measured).
+      MetricsModule,
       ...(mode === 'database' ? [DatabaseModule.forRoot({ serviceName: BENCH_SERVICE, url: String(process.env.BENCH_DATABASE_URL) })] : []),
+      ...(mode === 'redis' ? [RedisIdempotencyModule.forRoot({ url: process.env.REDIS_URL })] : []),
       // Synchronous, as pino writes to stdout by default; /dev/null (or BENCH_LOG_FILE) keeps the bench's pipe out of it.
       ...(mode === 'logging'
         ? [
@@ -70,7 +75,6 @@ function benchModule(mode: string): DynamicModule {
         prefetch: Number(process.env.BENCH_PREFETCH),
         queueType: (process.env.BENCH_QUEUE_TYPE ?? 'quorum') as QueueType,
         delay: 'ladder',
-        redisUrl: process.env.REDIS_URL,
         shutdownTimeoutMs: 2000,
       }),
     ],
@@ -85,7 +89,7 @@ async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(module, mode === 'logging' ? { bufferLogs: true } : { logger: false });
   if (mode === 'logging') app.useLogger(app.get(Logger));
   link.onStop(() => app.close());
-  await app.get(MessageHandlerRegistry).waitUntilReady();
+  await app.get(ConsumerSupervisor).waitUntilReady();
   link.emit('ready', link.memory());
 }
 

@@ -7,7 +7,9 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { isNull, sql } from 'drizzle-orm';
-import { DATABASE, DatabaseModule, MessagePublisher, MessagingModule, OutboxRelay, outboxTable, type DatabaseHandle } from '@app/messaging';
+import { MessagePublisher, MessagingModule } from '@app/messaging';
+import { DATABASE, DatabaseModule, OutboxRelay, outboxTable, type DatabaseHandle } from '@app/persistence';
+import { MetricsModule } from '@app/service-kit';
 import { BENCH_SERVICE, BenchEvent, benchBody } from '../support/bench-message';
 import { epochNowMs, monotonicUs } from '../support/consume-recorder';
 import * as link from '../support/worker-link';
@@ -17,14 +19,14 @@ const POLL_MS = 2;
 
 @Module({
   imports: [
-    DatabaseModule.forRoot({ serviceName: BENCH_SERVICE, url: String(process.env.BENCH_DATABASE_URL) }),
+    MetricsModule,
+    // The relay is started by hand once the rows are in, so that only the draining is timed.
+    DatabaseModule.forRoot({ serviceName: BENCH_SERVICE, url: String(process.env.BENCH_DATABASE_URL), outbox: { relay: false, batchSize: Number(process.env.BENCH_BATCH) } }),
     MessagingModule.forRoot({
       url: String(process.env.AMQP_URL),
       serviceName: BENCH_SERVICE,
       consume: false,
       delay: 'ladder',
-      // Started by hand once the rows are in, so that only the draining is timed.
-      outbox: { relay: false, batchSize: Number(process.env.BENCH_BATCH) },
     }),
   ],
 })

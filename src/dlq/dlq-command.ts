@@ -3,20 +3,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import {
-  AmqpConnection,
-  DEFAULT_AMQP_URL,
-  DeadLetterAdmin,
-  DeadLetterNotFoundError,
-  DeadLetterQueueNotFoundError,
-  InvalidReplaySelectorError,
-  MessagingConfigError,
-  MessagingModule,
-  NotADeadLetterQueueError,
-  redactUrl,
-  type DeadLetterListing,
-  type ReplaySelector,
-} from '@app/messaging';
+import { AmqpConnection, DEFAULT_AMQP_URL, DeadLetterAdmin, DeadLetterNotFoundError, DeadLetterQueueNotFoundError, InvalidReplaySelectorError, MessagingConfigError, MessagingModule, NotADeadLetterQueueError, redactUrl, type DeadLetterListing, type ReplaySelector } from '@app/messaging';
 
 /** Where a command reads and writes; the real process streams in main.ts, buffers in tests. */
 export interface CommandIo {

@@ -1,7 +1,7 @@
 // Starts the notification service: HTTP on PORT (default 3001); SIGTERM drains in-flight messages and exits cleanly.
 import './tracing';
-import { enableGracefulShutdown } from '@app/messaging';
 import { NestFactory } from '@nestjs/core';
+import { enableGracefulShutdown } from '@app/service-kit';
 import { Logger } from 'nestjs-pino';
 import { NotificationsAppModule } from './notifications-app.module';
 

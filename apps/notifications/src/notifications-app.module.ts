@@ -1,18 +1,19 @@
 // The notification service: consumes order.created, sends e-mail through the sandbox provider, publishes results.
-import { join } from 'node:path';
 import { Module } from '@nestjs/common';
-import { DatabaseModule, HealthModule, LoggingModule, MessagingModule, projectRoot } from '@app/messaging';
+import { MessagingModule } from '@app/messaging';
+import { DatabaseModule } from '@app/persistence';
+import { ServiceKitModule } from '@app/service-kit';
 import { EmailSender } from './notifications/email-sender';
 import { NotificationsController } from './notifications/notifications.controller';
 import { OrderCreatedHandler } from './notifications/order-created.handler';
 import { SandboxEmailProvider } from './notifications/sandbox-email-provider';
+import { SERVICE_NAME } from './service-name';
 
 @Module({
   imports: [
-    LoggingModule.forRoot({ serviceName: 'notifications' }),
-    DatabaseModule.forRoot({ serviceName: 'notifications', migrationsFolder: join(projectRoot(), 'apps/notifications/migrations') }),
-    MessagingModule.forRoot({ serviceName: 'notifications' }),
-    HealthModule,
+    ServiceKitModule.forRoot({ serviceName: SERVICE_NAME }), // logs, /metrics, /health, correlation ids, /admin
+    MessagingModule.forRoot({ serviceName: SERVICE_NAME }),
+    DatabaseModule.forRoot(), // PostgreSQL (DATABASE_URL) or the embedded one; migrations from apps/notifications/migrations
   ],
   controllers: [NotificationsController],
   providers: [SandboxEmailProvider, EmailSender, OrderCreatedHandler],

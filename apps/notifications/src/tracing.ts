@@ -1,4 +1,5 @@
 // Loaded first by main.ts: OpenTelemetry must patch http and express before Nest loads them.
-import { startTracing } from '@app/messaging/tracing';
+import { startTracing } from '@app/service-kit/tracing';
+import { SERVICE_NAME } from './service-name';
 
-startTracing({ serviceName: 'notifications' });
+startTracing({ serviceName: SERVICE_NAME });

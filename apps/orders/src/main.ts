@@ -1,7 +1,7 @@
 // Starts the order service: HTTP on PORT (default 3000); SIGTERM drains and exits cleanly.
 import './tracing';
-import { enableGracefulShutdown } from '@app/messaging';
 import { NestFactory } from '@nestjs/core';
+import { enableGracefulShutdown } from '@app/service-kit';
 import { Logger } from 'nestjs-pino';
 import { OrdersAppModule } from './orders-app.module';
 

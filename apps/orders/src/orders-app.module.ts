@@ -1,17 +1,18 @@
 // The order service: HTTP API, its database (orders + outbox + inbox), and the messaging it needs.
-import { join } from 'node:path';
 import { Module } from '@nestjs/common';
-import { DatabaseModule, HealthModule, LoggingModule, MessagingModule, projectRoot } from '@app/messaging';
+import { MessagingModule } from '@app/messaging';
+import { DatabaseModule } from '@app/persistence';
+import { ServiceKitModule } from '@app/service-kit';
 import { NotificationOutcomeHandler } from './orders/notification-outcome.handler';
 import { OrdersController } from './orders/orders.controller';
 import { OrdersService } from './orders/orders.service';
+import { SERVICE_NAME } from './service-name';
 
 @Module({
   imports: [
-    LoggingModule.forRoot({ serviceName: 'orders' }),
-    DatabaseModule.forRoot({ serviceName: 'orders', migrationsFolder: join(projectRoot(), 'apps/orders/migrations') }),
-    MessagingModule.forRoot({ serviceName: 'orders' }),
-    HealthModule,
+    ServiceKitModule.forRoot({ serviceName: SERVICE_NAME }), // logs, /metrics, /health, correlation ids, /admin
+    MessagingModule.forRoot({ serviceName: SERVICE_NAME }),
+    DatabaseModule.forRoot(), // PostgreSQL (DATABASE_URL) or the embedded one; migrations from apps/orders/migrations
   ],
   controllers: [OrdersController],
   providers: [OrdersService, NotificationOutcomeHandler],

@@ -1,7 +1,10 @@
-// Public API of the messaging library. Anything not exported here is internal.
+// Public API of the messaging runtime (AMQP). Anything not exported here is internal. What describes a message
+// (message classes, errors, @Sensitive) is in @app/messaging-core and re-exported here for convenience.
+export * from '@app/messaging-core';
 export { MessagingModule, type MessagingModuleAsyncOptions } from './messaging.module';
 export {
   DEFAULT_AMQP_URL,
+  redactUrl,
   resolveMessagingOptions,
   type BackoffOptions,
   type DelayMode,
@@ -9,43 +12,42 @@ export {
   type MessagingModuleOptions,
   type QueueType,
   type ResolvedMessagingOptions,
+  type ResolvedRetry,
   type RetryOptions,
   type TlsOptions,
 } from './options/messaging-options';
-export { MESSAGING_OPTIONS, MESSAGE_CONTEXT_TYPE } from './messaging.constants';
+export { MESSAGING_INSTRUMENTATION, MESSAGING_OPTIONS, MESSAGE_CONTEXT_TYPE } from './messaging.constants';
 export { AmqpConnection } from './connection/amqp-connection';
-export { MessagePublisher, type PublishReceipt } from './publishing/message-publisher';
-export type { OutgoingMessage, PublishOptions } from './publishing/outgoing-message';
-export { MessageHandler, type MessageHandlerOptions } from './consuming/message-handler.decorator';
-export { MessageHandlerRegistry } from './consuming/message-handler-registry';
-export { MessageContext } from './consuming/message-context';
+
+// Handlers
+export { MessageHandler, type MessageHandlerOptions } from './handlers/message-handler.decorator';
+export { Ctx, Payload } from './handlers/message-params';
+export type { HandlerDefinition } from './handlers/handler-definition';
+export { MessageContext, type MessageContextResources, type MessageTransaction } from './consuming/message-context';
 export { Retryable, type RetryableOptions } from './retry/retryable.decorator';
-export { Fault, faultOf } from './dead-letter/fault';
-export type { MessageClass, MessageData } from './message/message-class';
-export { validateMessage } from './validation/validate-message';
-export { classTransformerMetadata } from './validation/class-transformer-metadata';
-export {
-  MessageDecodeError,
-  MessageValidationError,
-  MessagingConfigError,
-  PermanentError,
-  PublishError,
-  TransientError,
-  type ValidationIssue,
-} from './errors/message-errors';
+export { Idempotent, type IdempotentOptions, type IdempotencyStoreKind } from './idempotency/idempotent.decorator';
+export type { IdempotencyClaim, IdempotencyResult, IdempotencyStore } from './idempotency/idempotency-store';
+export { IdempotencyStores } from './idempotency/idempotency-stores';
+export { MemoryIdempotencyStore } from './idempotency/memory-idempotency-store';
+
+// The consume pipeline
+export { CONSUME_STEPS, ConsumePipeline } from './consuming/consume-pipeline';
+export { ConsumeStep, type ConsumeStepName, type ConsumeStepPlacement, type NextStep } from './consuming/consume-step';
+export { Delivery } from './consuming/delivery';
+export { ConsumerSupervisor, type QueueDepth } from './consuming/consumer-supervisor';
+export { decideOutcome, type DeadLetterReason, type Outcome } from './consuming/outcome';
 export { classifyError, defaultClassifier, type ErrorClassifier, type ErrorKind } from './errors/classify-error';
-export {
-  CorrelationIdMiddleware,
-  CORRELATION_HTTP_HEADER,
-} from './correlation/correlation-id.middleware';
-export { currentCorrelation, runWithCorrelation, type CorrelationContext } from './correlation/correlation-context';
-export { TopologyNames, MessageHeaders, DELAY_LEVELS } from './topology/topology-names';
-export { Idempotent, type IdempotentOptions, type IdempotencyStoreKind } from './inbox/idempotent.decorator';
-export { Outbox, type OutboxAddOptions } from './outbox/outbox';
-export { OutboxRelay } from './outbox/outbox-relay';
-export { DatabaseModule, DATABASE, type DatabaseModuleOptions } from './persistence/database.module';
-export { openDatabase, type Database, type DatabaseHandle, type Transaction } from './persistence/database';
-export { outbox as outboxTable, inbox as inboxTable } from './persistence/messaging-tables';
+export { RedeliveryLimitError } from './errors/redelivery-limit-error';
+
+// The publish pipeline
+export { MessagePublisher, type PublishReceipt } from './publishing/message-publisher';
+export { PUBLISH_STEPS, PublishPipeline, type PublishPipelineRun } from './publishing/publish-pipeline';
+export { PublishStep, type NextPublishStep, type PublishStepName, type PublishStepPlacement } from './publishing/publish-step';
+export { Publication, type PublishDestination } from './publishing/publication';
+export type { OutgoingMessage, PublishOptions } from './publishing/outgoing-message';
+
+// Dead letters and faults
+export { Fault, faultOf } from './dead-letter/fault';
 export {
   DeadLetterAdmin,
   DeadLetterNotFoundError,
@@ -54,6 +56,7 @@ export {
   InvalidReplaySelectorError,
   NotADeadLetterQueueError,
   ReplayHeaders,
+  replayMatcher,
   type DeadLetterDetails,
   type DeadLetterGroup,
   type DeadLetterListing,
@@ -62,15 +65,18 @@ export {
   type ReplaySelector,
   type ReplaySkip,
 } from './dead-letter/dead-letter-admin';
-export { DeadLetterAdminController } from './dead-letter/dead-letter-admin.controller';
-export { AdminTokenGuard } from './dead-letter/admin-token.guard';
-export { redactUrl } from './options/messaging-options';
-export { HealthModule } from './health/health.module';
-export { MessagingHealth } from './health/messaging-health';
-export { projectRoot } from './persistence/database';
-export { enableGracefulShutdown, type GracefulShutdownOptions } from './lifecycle/graceful-shutdown';
-export { LoggingModule, loggerParams, type LoggingOptions } from './telemetry/logging.module';
-export { startTracing, type TracingOptions } from './telemetry/tracing';
-export { MessagingMetrics } from './telemetry/messaging-metrics';
-export { Sensitive, maskSensitive, maskEmails } from './telemetry/sensitive';
-export { injectTraceContext, extractTraceContext } from './telemetry/message-tracing';
+export { errorMessage } from './dead-letter/dead-letter-headers';
+
+// Correlation, tracing, topology, lifecycle, health, instrumentation
+export { currentCorrelation, runWithCorrelation, acceptCorrelationId, newCorrelationId, type CorrelationContext } from './correlation/correlation-context';
+export { injectTraceContext, extractTraceContext, traceInternal, activeTraceIds } from './tracing/message-tracing';
+export { TopologyNames, MessageHeaders, DELAY_LEVELS } from './topology/topology-names';
+export { ShutdownSequence } from './lifecycle/shutdown-sequence';
+export { ReadinessCheck, readinessCheckName, type ReadinessCheckable, type ReadinessResult } from './health/readiness-check';
+export type {
+  ConsumeOutcome,
+  ConsumerInstrumentation,
+  InstrumentationSamplers,
+  MessagingInstrumentation,
+  PublishInstrumentation,
+} from './instrumentation/messaging-instrumentation';

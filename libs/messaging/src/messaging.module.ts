@@ -1,30 +1,21 @@
-// MessagingModule: wires the connection, publisher and consumers of a service from one options object.
-import {
-  Module,
-  RequestMethod,
-  type DynamicModule,
-  type InjectionToken,
-  type MiddlewareConsumer,
-  type ModuleMetadata,
-  type NestModule,
-  type OptionalFactoryDependency,
-  type Provider,
-} from '@nestjs/common';
+// MessagingModule: the AMQP runtime of a service (connection, topology, consumers and their pipeline, publisher)
+// from one options object. It mounts no route and no middleware: HTTP faces live in the service kit.
+import { Module, type DynamicModule, type InjectionToken, type ModuleMetadata, type OptionalFactoryDependency, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { AmqpConnection } from './connection/amqp-connection';
-import { MessageHandlerRegistry } from './consuming/message-handler-registry';
-import { IdempotencyStep } from './inbox/idempotency-step';
-import { MessagingMetrics } from './telemetry/messaging-metrics';
-import { MetricsController } from './telemetry/metrics.controller';
-import { Outbox } from './outbox/outbox';
-import { OutboxRelay } from './outbox/outbox-relay';
-import { ShutdownSequence } from './lifecycle/shutdown-sequence';
-import { CorrelationIdMiddleware } from './correlation/correlation-id.middleware';
+import { ConsumePipeline, CONSUME_STEPS } from './consuming/consume-pipeline';
+import { ConsumerSupervisor } from './consuming/consumer-supervisor';
 import { DeadLetterAdmin } from './dead-letter/dead-letter-admin';
-import { DeadLetterAdminController } from './dead-letter/dead-letter-admin.controller';
+import { HandlerDiscovery } from './handlers/handler-discovery';
+import { HandlerInvokerFactory } from './handlers/handler-invoker-factory';
+import { BrokerReadiness, ConsumersReadiness } from './health/messaging-readiness';
+import { IdempotencyStores } from './idempotency/idempotency-stores';
+import { ShutdownSequence } from './lifecycle/shutdown-sequence';
 import { MESSAGING_OPTIONS } from './messaging.constants';
 import { resolveMessagingOptions, type MessagingModuleOptions, type ResolvedMessagingOptions } from './options/messaging-options';
 import { MessagePublisher } from './publishing/message-publisher';
+import { PublishPipeline, PUBLISH_STEPS } from './publishing/publish-pipeline';
+import { DelayScheduler } from './retry/delay-scheduler';
 import { Topology } from './topology/topology';
 import { TopologyNames } from './topology/topology-names';
 
@@ -34,7 +25,7 @@ export interface MessagingModuleAsyncOptions extends Pick<ModuleMetadata, 'impor
 }
 
 @Module({})
-export class MessagingModule implements NestModule {
+export class MessagingModule {
   static forRoot(options: MessagingModuleOptions = {}): DynamicModule {
     return MessagingModule.build({ provide: MESSAGING_OPTIONS, useFactory: () => resolveMessagingOptions(options) }, []);
   }
@@ -50,20 +41,25 @@ export class MessagingModule implements NestModule {
     );
   }
 
-  /** Every HTTP request gets a correlation id (X-Correlation-Id in, or a new one) that publishes inherit. */
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(CorrelationIdMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
-  }
-
   private static build(optionsProvider: Provider, imports: NonNullable<ModuleMetadata['imports']>): DynamicModule {
+    const exported = [
+      MESSAGING_OPTIONS,
+      AmqpConnection,
+      TopologyNames,
+      Topology,
+      MessagePublisher,
+      PublishPipeline,
+      ConsumerSupervisor,
+      IdempotencyStores,
+      ShutdownSequence,
+      DeadLetterAdmin,
+      DelayScheduler,
+    ];
     return {
       module: MessagingModule,
       global: true,
       imports: [DiscoveryModule, ...imports],
-      // Disabled (401 on every request) until adminToken / ADMIN_TOKEN is set.
-      controllers: [DeadLetterAdminController, MetricsController],
       providers: [
-        DeadLetterAdmin,
         optionsProvider,
         {
           provide: AmqpConnection,
@@ -79,27 +75,23 @@ export class MessagingModule implements NestModule {
           useFactory: (options: ResolvedMessagingOptions) => new TopologyNames(options.exchange, options.serviceName),
           inject: [MESSAGING_OPTIONS],
         },
-        { provide: Topology, useFactory: (names: TopologyNames) => new Topology(names), inject: [TopologyNames] },
-        MessagePublisher,
-        MessageHandlerRegistry,
-        IdempotencyStep,
-        MessagingMetrics,
-        Outbox,
-        OutboxRelay,
-        ShutdownSequence,
-      ],
-      exports: [
-        MESSAGING_OPTIONS,
-        AmqpConnection,
-        TopologyNames,
         Topology,
+        DelayScheduler,
+        HandlerDiscovery,
+        HandlerInvokerFactory,
+        IdempotencyStores,
+        ...Object.values(CONSUME_STEPS),
+        ConsumePipeline,
+        ConsumerSupervisor,
+        ...Object.values(PUBLISH_STEPS),
+        PublishPipeline,
         MessagePublisher,
-        MessageHandlerRegistry,
-        Outbox,
-        OutboxRelay,
+        ShutdownSequence,
         DeadLetterAdmin,
-        MessagingMetrics,
+        BrokerReadiness,
+        ConsumersReadiness,
       ],
+      exports: exported,
     };
   }
 }

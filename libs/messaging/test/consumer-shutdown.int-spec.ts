@@ -3,7 +3,7 @@
 import { Inject, Injectable, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { IsBoolean, IsInt, Min } from 'class-validator';
-import { MessageContext, MessageHandler, MessageHandlerRegistry, MessagePublisher, MessagingModule } from '@app/messaging';
+import { MessageContext, MessageHandler, ConsumerSupervisor, MessagePublisher, MessagingModule } from '@app/messaging';
 import { createTestVhost, eventually, type TestVhost } from '../../../test/support/test-broker';
 import { sleep } from '../../../test/support/queue-observer';
 
@@ -71,7 +71,7 @@ describe('consumer shutdown', () => {
     const app = moduleRef.createNestApplication();
     apps.add(app);
     await app.init();
-    await app.get(MessageHandlerRegistry).waitUntilReady();
+    await app.get(ConsumerSupervisor).waitUntilReady();
     return app;
   }
 

@@ -5,23 +5,8 @@ import { Test } from '@nestjs/testing';
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import { IsIn, IsString } from 'class-validator';
 import request from 'supertest';
-import {
-  DeadLetterAdmin,
-  DeadLetterNotFoundError,
-  DeadLetterQueueNotFoundError,
-  MessageContext,
-  MessageHandler,
-  MessageHandlerRegistry,
-  MessageHeaders,
-  MessagePublisher,
-  MessagingModule,
-  NotADeadLetterQueueError,
-  PermanentError,
-  ReplayHeaders,
-  Retryable,
-  TransientError,
-  type PublishReceipt,
-} from '@app/messaging';
+import { DeadLetterAdmin, DeadLetterNotFoundError, DeadLetterQueueNotFoundError, MessageContext, MessageHandler, ConsumerSupervisor, MessageHeaders, MessagePublisher, MessagingModule, NotADeadLetterQueueError, PermanentError, ReplayHeaders, Retryable, TransientError, type PublishReceipt } from '@app/messaging';
+import { AdminModule } from '@app/service-kit';
 import { runDlqCommand, type CommandIo } from '../../../src/dlq/dlq-command';
 import { createTestVhost, eventually, type TestVhost } from '../../../test/support/test-broker';
 
@@ -78,16 +63,16 @@ describe('dead-letter replay tool', () => {
           serviceName: 'shop',
           delay: 'ladder',
           publishFaults: false,
-          adminToken: TOKEN,
           reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
           shutdownTimeoutMs: 200,
         }),
+        AdminModule.forRoot({ token: TOKEN }),
       ],
       providers: [JobHandler],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     await app.init();
-    await app.get(MessageHandlerRegistry).waitUntilReady();
+    await app.get(ConsumerSupervisor).waitUntilReady();
     handler = app.get(JobHandler);
     publisher = app.get(MessagePublisher);
     admin = app.get(DeadLetterAdmin);
@@ -439,7 +424,7 @@ describe('dead-letter replay tool', () => {
 
     it('refuses every request while no admin token is configured', async () => {
       const moduleRef = await Test.createTestingModule({
-        imports: [MessagingModule.forRoot({ url: vhost.url, serviceName: 'tokenless', consume: false, adminToken: '', shutdownTimeoutMs: 200 })],
+        imports: [MessagingModule.forRoot({ url: vhost.url, serviceName: 'tokenless', consume: false, shutdownTimeoutMs: 200 }), AdminModule.forRoot({ token: '' })],
       }).compile();
       const tokenless = moduleRef.createNestApplication({ logger: false });
       await tokenless.init();

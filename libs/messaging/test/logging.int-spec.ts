@@ -7,22 +7,9 @@ import type { ChannelModel } from 'amqplib';
 import { IsEmail, IsString } from 'class-validator';
 import { Logger } from 'nestjs-pino';
 import request from 'supertest';
-import {
-  DATABASE,
-  DatabaseModule,
-  LoggingModule,
-  MessageHandler,
-  MessageHandlerRegistry,
-  MessageHeaders,
-  MessagePublisher,
-  MessagingModule,
-  Outbox,
-  PermanentError,
-  Retryable,
-  Sensitive,
-  TransientError,
-  type DatabaseHandle,
-} from '@app/messaging';
+import { MessageHandler, ConsumerSupervisor, MessageHeaders, MessagePublisher, MessagingModule, PermanentError, Retryable, Sensitive, TransientError } from '@app/messaging';
+import { DATABASE, DatabaseModule, Outbox, type DatabaseHandle } from '@app/persistence';
+import { CorrelationModule, LoggingModule } from '@app/service-kit';
 import { startInMemoryTracing, type InMemoryTracing } from '../../../test/support/in-memory-tracing';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { createTestVhost, eventually, getOne, type TestVhost } from '../../../test/support/test-broker';
@@ -136,8 +123,9 @@ describe('structured logs of a service', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         LoggingModule.forRoot({ serviceName: SERVICE, level: 'debug', destination: output }),
-        DatabaseModule.forRoot({ serviceName: SERVICE, url: testDb.url, dataDir: testDb.dataDir }),
-        MessagingModule.forRoot({ url: vhost.url, serviceName: SERVICE, queueType: 'classic', delay: 'ladder', outbox: { pollIntervalMs: 20 } }),
+        DatabaseModule.forRoot({ serviceName: SERVICE, url: testDb.url, dataDir: testDb.dataDir, outbox: { pollIntervalMs: 20 } }),
+        MessagingModule.forRoot({ url: vhost.url, serviceName: SERVICE, queueType: 'classic', delay: 'ladder' }),
+        CorrelationModule,
       ],
       controllers: [SignupsController],
       providers: [SignupHandler],
@@ -145,7 +133,7 @@ describe('structured logs of a service', () => {
     app = moduleRef.createNestApplication({ bufferLogs: true });
     app.useLogger(app.get(Logger));
     await app.init();
-    await app.get(MessageHandlerRegistry).waitUntilReady();
+    await app.get(ConsumerSupervisor).waitUntilReady();
     observer = await vhost.connect();
 
     // The scenario: three signups over HTTP (one succeeds, one retries once, one is dead-lettered), one through the

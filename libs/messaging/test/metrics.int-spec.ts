@@ -4,21 +4,9 @@ import { Injectable, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { IsString } from 'class-validator';
 import request from 'supertest';
-import {
-  DATABASE,
-  DatabaseModule,
-  Idempotent,
-  MessageHandler,
-  MessageHandlerRegistry,
-  MessagePublisher,
-  MessagingModule,
-  Outbox,
-  OutboxRelay,
-  PermanentError,
-  Retryable,
-  TransientError,
-  type DatabaseHandle,
-} from '@app/messaging';
+import { Idempotent, MessageHandler, ConsumerSupervisor, MessagePublisher, MessagingModule, PermanentError, Retryable, TransientError } from '@app/messaging';
+import { DATABASE, DatabaseModule, Outbox, OutboxRelay, type DatabaseHandle } from '@app/persistence';
+import { MetricsModule } from '@app/service-kit';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { createTestVhost, eventually, type TestVhost } from '../../../test/support/test-broker';
 
@@ -127,21 +115,21 @@ describe('GET /metrics', () => {
     testDb = await createTestDatabase('metrics');
     const moduleRef = await Test.createTestingModule({
       imports: [
-        DatabaseModule.forRoot({ serviceName: SERVICE, url: testDb.url, dataDir: testDb.dataDir }),
+        MetricsModule,
+        // The relay is started by the outbox test, so that rows can be seen waiting first.
+        DatabaseModule.forRoot({ serviceName: SERVICE, url: testDb.url, dataDir: testDb.dataDir, outbox: { relay: false, pollIntervalMs: 20 } }),
         MessagingModule.forRoot({
           url: vhost.url,
           serviceName: SERVICE,
           delay: 'ladder',
           shutdownTimeoutMs: 500,
-          // Started by the outbox test, so that rows can be seen waiting first.
-          outbox: { relay: false, pollIntervalMs: 20 },
         }),
       ],
       providers: [JobHandler, PingHandler, BatchHandler],
     }).compile();
     app = moduleRef.createNestApplication();
     await app.init();
-    await app.get(MessageHandlerRegistry).waitUntilReady();
+    await app.get(ConsumerSupervisor).waitUntilReady();
     publisher = app.get(MessagePublisher);
   });
 

@@ -18,7 +18,7 @@ import {
 import { Test } from '@nestjs/testing';
 import { IsString } from 'class-validator';
 import { tap, type Observable } from 'rxjs';
-import { MESSAGE_CONTEXT_TYPE, MessageContext, MessageHandler, MessageHandlerRegistry, MessagePublisher, MessagingModule } from '@app/messaging';
+import { MESSAGE_CONTEXT_TYPE, MessageContext, MessageHandler, ConsumerSupervisor, MessagePublisher, MessagingModule } from '@app/messaging';
 import { createTestVhost, eventually, getOne, type TestVhost } from '../../../test/support/test-broker';
 
 class TaskAssigned {
@@ -54,11 +54,11 @@ class OnlyKnownAssignees implements CanActivate {
   }
 }
 
-/** A pipe of the user's own, applied before the library's validation pipe. */
+/** A pipe of the user's own: it gets the message the library has validated, and may change what the handler gets. */
 class TrimTask implements PipeTransform {
   transform(value: unknown): unknown {
-    const body = value as { task?: unknown };
-    return typeof body.task === 'string' ? { ...body, task: body.task.trim() } : value;
+    if (!(value instanceof TaskAssigned)) return value;
+    return Object.assign(new TaskAssigned(), value, { task: value.task.trim() });
   }
 }
 
@@ -107,7 +107,7 @@ describe('Nest enhancers on message handlers', () => {
     }).compile();
     app = moduleRef.createNestApplication();
     await app.init();
-    await app.get(MessageHandlerRegistry).waitUntilReady();
+    await app.get(ConsumerSupervisor).waitUntilReady();
     handler = app.get(TaskHandler);
     publisher = app.get(MessagePublisher);
   });
@@ -127,7 +127,7 @@ describe('Nest enhancers on message handlers', () => {
     expect(entry.after).toBe(true);
   });
 
-  it("applies the user's pipes before the library validates the message", async () => {
+  it("applies the user's pipes to the message the library validated", async () => {
     await publisher.publish(TaskAssigned, { task: '  padded  ', assignee: 'ada' });
     await eventually(() => handler.assigned.some((m) => m.task === 'padded'), 'trimmed task handled');
     expect(handler.assigned.find((m) => m.task === 'padded')).toBeInstanceOf(TaskAssigned);
@@ -193,7 +193,7 @@ describe('global enhancers on message handlers', () => {
     app = moduleRef.createNestApplication();
     app.useGlobalInterceptors(new RecordingInterceptor());
     await app.init();
-    await app.get(MessageHandlerRegistry).waitUntilReady();
+    await app.get(ConsumerSupervisor).waitUntilReady();
     const { messageId } = await app.get(MessagePublisher).publish(TaskClosed, { task: 'global' });
     await eventually(() => app.get(TaskHandler).closed.some((m) => m.task === 'global'), 'close handled');
     const entry = seenByInterceptor.find((e) => (e.context as MessageContext).messageId === messageId);

@@ -2,7 +2,7 @@
 import { Injectable, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { IsInt } from 'class-validator';
-import { MessageContext, MessageHandler, MessageHandlerRegistry, MessagePublisher, MessagingModule } from '@app/messaging';
+import { MessageContext, MessageHandler, ConsumerSupervisor, MessagePublisher, MessagingModule } from '@app/messaging';
 import { closeConnectionsNamed, createTestVhost, eventually, type TestVhost } from '../../../test/support/test-broker';
 
 class TickSent {
@@ -44,7 +44,7 @@ describe('reconnection', () => {
     }).compile();
     app = moduleRef.createNestApplication();
     await app.init();
-    await app.get(MessageHandlerRegistry).waitUntilReady();
+    await app.get(ConsumerSupervisor).waitUntilReady();
   });
 
   afterAll(async () => {
@@ -68,7 +68,7 @@ describe('reconnection', () => {
     await Promise.all(publishes);
     await eventually(() => handler.seen.size === total, `all ${total} ticks handled (have ${handler.seen.size})`, 30_000);
     expect([...handler.seen].sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, i) => i));
-    await app.get(MessageHandlerRegistry).waitUntilReady();
-    expect(app.get(MessageHandlerRegistry).isConsuming).toBe(true);
+    await app.get(ConsumerSupervisor).waitUntilReady();
+    expect(app.get(ConsumerSupervisor).isConsuming).toBe(true);
   });
 });

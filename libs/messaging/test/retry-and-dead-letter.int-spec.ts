@@ -3,18 +3,7 @@ import { Injectable, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import { IsString } from 'class-validator';
-import {
-  Fault,
-  faultOf,
-  MessageContext,
-  MessageHandler,
-  MessageHandlerRegistry,
-  MessagePublisher,
-  MessagingModule,
-  PermanentError,
-  Retryable,
-  TransientError,
-} from '@app/messaging';
+import { Fault, faultOf, MessageContext, MessageHandler, ConsumerSupervisor, MessagePublisher, MessagingModule, PermanentError, Retryable, TransientError } from '@app/messaging';
 import { closeConnectionsNamed, createTestVhost, eventually, getOne, type TestVhost } from '../../../test/support/test-broker';
 
 class JobQueued {
@@ -84,7 +73,7 @@ describe('retries and dead letters', () => {
     }).compile();
     app = moduleRef.createNestApplication();
     await app.init();
-    await app.get(MessageHandlerRegistry).waitUntilReady();
+    await app.get(ConsumerSupervisor).waitUntilReady();
     handler = app.get(JobHandler);
     publisher = app.get(MessagePublisher);
     observer = await vhost.connect();
@@ -109,7 +98,7 @@ describe('retries and dead letters', () => {
   }
 
   it('falls back to the plugin-free delay ladder when the broker has no delay plugin', () => {
-    expect(app.get(MessageHandlerRegistry).delayMechanism).toBe('ladder');
+    expect(app.get(ConsumerSupervisor).delayMechanism).toBe('ladder');
   });
 
   it('retries a transient failure with the configured backoff and succeeds on the third attempt', async () => {

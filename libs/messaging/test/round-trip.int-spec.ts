@@ -2,15 +2,7 @@
 import { Injectable, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { IsInt, IsString, Min } from 'class-validator';
-import {
-  MessageContext,
-  MessageHandler,
-  MessageHandlerRegistry,
-  MessagePublisher,
-  MessageValidationError,
-  MessagingModule,
-  runWithCorrelation,
-} from '@app/messaging';
+import { MessageContext, MessageHandler, ConsumerSupervisor, MessagePublisher, MessageValidationError, MessagingModule, runWithCorrelation } from '@app/messaging';
 import { createTestVhost, eventually, getOne, rabbitmqctl, type TestVhost } from '../../../test/support/test-broker';
 
 class PingSent {
@@ -78,7 +70,7 @@ describe('MessagingModule against RabbitMQ', () => {
     }).compile();
     app = moduleRef.createNestApplication();
     await app.init();
-    await app.get(MessageHandlerRegistry).waitUntilReady();
+    await app.get(ConsumerSupervisor).waitUntilReady();
     handler = app.get(PingHandler);
     publisher = app.get(MessagePublisher);
   });

@@ -7,17 +7,9 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { IsString } from 'class-validator';
 import { sql } from 'drizzle-orm';
 import request from 'supertest';
-import {
-  DATABASE,
-  DatabaseModule,
-  MessageContext,
-  MessageHandler,
-  MessageHandlerRegistry,
-  MessagePublisher,
-  MessagingModule,
-  Outbox,
-  type DatabaseHandle,
-} from '@app/messaging';
+import { MessageContext, MessageHandler, ConsumerSupervisor, MessagePublisher, MessagingModule } from '@app/messaging';
+import { DATABASE, DatabaseModule, Outbox, type DatabaseHandle } from '@app/persistence';
+import { CorrelationModule } from '@app/service-kit';
 import { startInMemoryTracing, type InMemoryTracing } from '../../../test/support/in-memory-tracing';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { createTestVhost, eventually, type TestVhost } from '../../../test/support/test-broker';
@@ -131,8 +123,9 @@ describe('tracing across HTTP, outbox, relay and consumers', () => {
     testDb = await createTestDatabase('tracing');
     const moduleRef = await Test.createTestingModule({
       imports: [
-        DatabaseModule.forRoot({ serviceName: SERVICE, url: testDb.url, dataDir: testDb.dataDir }),
-        MessagingModule.forRoot({ url: vhost.url, serviceName: SERVICE, queueType: 'classic', delay: 'ladder', outbox: { pollIntervalMs: 20 } }),
+        DatabaseModule.forRoot({ serviceName: SERVICE, url: testDb.url, dataDir: testDb.dataDir, outbox: { pollIntervalMs: 20 } }),
+        MessagingModule.forRoot({ url: vhost.url, serviceName: SERVICE, queueType: 'classic', delay: 'ladder' }),
+        CorrelationModule,
       ],
       controllers: [NotesController],
       providers: [NoteHandlers],
@@ -140,7 +133,7 @@ describe('tracing across HTTP, outbox, relay and consumers', () => {
     app = moduleRef.createNestApplication();
     await app.init();
     await app.get<DatabaseHandle>(DATABASE).db.execute(sql`create table notes (id text primary key)`);
-    await app.get(MessageHandlerRegistry).waitUntilReady();
+    await app.get(ConsumerSupervisor).waitUntilReady();
     handlers = app.get(NoteHandlers);
   });
 

@@ -1,7 +1,8 @@
 // Sends e-mail through the provider behind a circuit breaker: while the provider keeps failing, sends fail fast
 // (as transient errors, so messages wait in the delay ladder instead of hammering it).
 import { Injectable, Logger } from '@nestjs/common';
-import { MessagingMetrics, TransientError } from '@app/messaging';
+import { TransientError } from '@app/messaging';
+import { MessagingMetrics } from '@app/service-kit';
 import { Gauge } from 'prom-client';
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleType, type CircuitBreakerPolicy } from 'cockatiel';
 import { ProviderUnavailableError, SandboxEmailProvider, type EmailMessage, type EmailReceipt } from './sandbox-email-provider';

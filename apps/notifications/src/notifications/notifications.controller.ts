@@ -1,6 +1,6 @@
 // GET /notifications?orderId=... : the notifications sent for an order, with how many attempts each took.
 import { Controller, Get, Inject, ParseUUIDPipe, Query } from '@nestjs/common';
-import { DATABASE, type DatabaseHandle } from '@app/messaging';
+import { DATABASE, type DatabaseHandle } from '@app/persistence';
 import { asc, eq } from 'drizzle-orm';
 import { notifications } from './notification.schema';
 

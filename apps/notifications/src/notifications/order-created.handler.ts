@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { NotificationSent, OrderCreated } from '@app/contracts';
-import { Idempotent, MessageContext, MessageHandler, Outbox, PermanentError, Retryable } from '@app/messaging';
+import { Idempotent, MessageContext, MessageHandler, PermanentError, Retryable } from '@app/messaging';
+import { Outbox } from '@app/persistence';
 import { EmailSender } from './email-sender';
 import { maskEmail } from './mask';
 import { notifications } from './notification.schema';

@@ -2,7 +2,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, UnprocessableEntityException } from '@nestjs/common';
 import { OrderCreated } from '@app/contracts';
-import { DATABASE, Outbox, type DatabaseHandle, type Transaction } from '@app/messaging';
+import { DATABASE, Outbox, type DatabaseHandle, type Transaction } from '@app/persistence';
 import { and, eq } from 'drizzle-orm';
 import { lineTotal } from './money';
 import { idempotencyKeys, orders, type OrderStatus } from './order.schema';

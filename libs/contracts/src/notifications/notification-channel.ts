@@ -4,7 +4,7 @@ import type { TypeOptions } from 'class-transformer';
 import { IsEmail, IsIn, IsString, Length, Matches } from 'class-validator';
 import { IsHttpUrl } from '../types/is-http-url';
 import { IsOmittable } from '../types/is-omittable';
-import { Sensitive } from '@app/messaging';
+import { Sensitive } from '@app/messaging-core';
 
 export const NOTIFICATION_CHANNEL_KINDS = ['email', 'sms', 'push'] as const;
 export type NotificationChannelKind = (typeof NOTIFICATION_CHANNEL_KINDS)[number];

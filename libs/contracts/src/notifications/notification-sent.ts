@@ -4,7 +4,7 @@ import { IsIn, IsInt, IsString, Length, Min } from 'class-validator';
 import { IsIsoDateTimeWithOffset } from '../types/is-iso-date-time-with-offset';
 import { IsUuidField } from '../types/is-uuid-field';
 import { NOTIFICATION_CHANNEL_KINDS, type NotificationChannelKind } from './notification-channel';
-import { Sensitive } from '@app/messaging';
+import { Sensitive } from '@app/messaging-core';
 
 export class NotificationSent {
   static readonly messageType = 'notification.sent';

@@ -13,7 +13,7 @@ import { IsDecimalString } from '../types/is-decimal-string';
 import { IsIsoDateTimeWithOffset } from '../types/is-iso-date-time-with-offset';
 import { IsUuidField } from '../types/is-uuid-field';
 import { OrderLine } from './order-line';
-import { Sensitive } from '@app/messaging';
+import { Sensitive } from '@app/messaging-core';
 
 export class OrderCreated {
   static readonly messageType = 'order.created';

@@ -22,7 +22,7 @@ import {
 import { IS_CURRENCY_CODE } from '../types/is-currency-code';
 import { decimalStringPattern, IS_DECIMAL_STRING, type DecimalStringOptions } from '../types/is-decimal-string';
 import { IS_ISO_DATE_TIME_WITH_OFFSET } from '../types/is-iso-date-time-with-offset';
-import type { JsonSchema, JsonSchemaType, JsonValue } from './json-schema';
+import type { JsonSchema, JsonSchemaType, JsonValue } from './json-schema-types';
 
 /** Turns a constraint's arguments (ValidationMetadata.constraints) into the schema keywords it stands for. */
 export type ConstraintSchema = (constraints: readonly unknown[]) => JsonSchema;

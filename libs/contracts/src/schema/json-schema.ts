@@ -3,33 +3,10 @@
 import { getMetadataStorage, IS_OPTIONAL, ValidationTypes } from 'class-validator';
 import { isPresent } from '../types/is-omittable';
 import { CONSTRAINT_SCHEMAS } from './constraint-schemas';
+import type { JsonSchema } from './json-schema-types';
 import { nestedTypeOf, type ClassRef } from './nested-type';
 
-export type JsonSchemaType = 'string' | 'integer' | 'number' | 'boolean' | 'array' | 'object' | 'null';
-export type JsonValue = string | number | boolean | null;
-
-/** The subset of JSON Schema the generator writes. */
-export interface JsonSchema {
-  $schema?: string;
-  title?: string;
-  'x-message-type'?: string;
-  'x-schema-version'?: number;
-  type?: JsonSchemaType | JsonSchemaType[];
-  format?: string;
-  pattern?: string;
-  const?: JsonValue;
-  enum?: JsonValue[];
-  minLength?: number;
-  maxLength?: number;
-  minimum?: number;
-  maximum?: number;
-  minItems?: number;
-  maxItems?: number;
-  items?: JsonSchema;
-  properties?: { [property: string]: JsonSchema };
-  required?: string[];
-  oneOf?: JsonSchema[];
-}
+export type { JsonSchema, JsonSchemaType, JsonValue } from './json-schema-types';
 
 // class-validator does not export this class from its entry point; its storage's return type names it.
 type ValidationMetadata = ReturnType<ReturnType<typeof getMetadataStorage>['getTargetValidationMetadatas']>[number];

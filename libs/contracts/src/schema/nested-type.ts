@@ -1,5 +1,5 @@
 // Which class a nested property is read into, from class-transformer's @Type metadata.
-import { classTransformerMetadata as defaultMetadataStorage } from '@app/messaging';
+import { classTransformerMetadata as defaultMetadataStorage } from '@app/messaging-core';
 
 export type ClassRef = abstract new () => object;
 

@@ -1,15 +1,14 @@
 // The committed JSON Schema snapshots (libs/contracts/schemas): where they live, what each file is called and how
-// one is rendered. Shared by the snapshot spec and scripts/write-schemas.ts, so both always agree.
+// one is rendered. Shared by the snapshot spec and scripts/write-contracts.ts, so both always agree.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ALL_MESSAGE_CLASSES, type ContractMessageClass } from '../message-types';
+import type { ContractMessageClass } from './contract-message-class';
 import { toJsonSchema } from './json-schema';
 
 export const SCHEMAS_DIR = resolve(__dirname, '..', '..', 'schemas');
 
 /** How to rewrite the snapshots after an intended contract change (run at the repository root). */
-export const UPDATE_SCHEMAS_COMMAND =
-  'UPDATE_SCHEMAS=1 node --experimental-vm-modules node_modules/jest/bin/jest.js libs/contracts/src/schema';
+export const UPDATE_SCHEMAS_COMMAND = 'npm run contracts:write';
 
 /** `<messageType>.v<schemaVersion>.json`: one file per version, so an older version's snapshot can stay beside it. */
 export function schemaFileName(type: ContractMessageClass): string {
@@ -26,9 +25,4 @@ export function writeSchema(type: ContractMessageClass, dir: string = SCHEMAS_DI
   const file = join(dir, schemaFileName(type));
   writeFileSync(file, renderSchema(type));
   return file;
-}
-
-/** Writes the snapshot of every message class into `dir`; returns the paths written. */
-export function writeSchemas(dir: string = SCHEMAS_DIR): string[] {
-  return ALL_MESSAGE_CLASSES.map((type) => writeSchema(type, dir));
 }

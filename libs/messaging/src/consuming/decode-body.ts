@@ -1,14 +1,11 @@
 // First step of the consume path: reads the raw body as a JSON object, or says exactly why it cannot.
 import type { ConsumeMessage } from 'amqplib';
-import { MessageDecodeError } from '../errors/message-errors';
+import { MessageDecodeError } from '@app/messaging-core';
 
 const JSON_CONTENT_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;\s*charset\s*=\s*"?utf-?8"?\s*)?$/i;
 
-export function decodeBody(raw: ConsumeMessage, maxBytes: number, expectedType: string): unknown {
-  const { contentType, contentEncoding, type } = raw.properties;
-  if (type !== undefined && type !== expectedType) {
-    throw new MessageDecodeError(`Unknown message type "${String(type)}" for a handler of "${expectedType}"`);
-  }
+export function decodeBody(raw: ConsumeMessage, maxBytes: number): unknown {
+  const { contentType, contentEncoding } = raw.properties;
   // A missing content type is read as JSON: many producers leave it out, and a parse failure still dead-letters.
   if (contentType !== undefined && !JSON_CONTENT_TYPE.test(String(contentType))) {
     throw new MessageDecodeError(`Unsupported content type "${String(contentType)}"; expected application/json`);

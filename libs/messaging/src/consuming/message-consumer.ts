@@ -1,50 +1,32 @@
-// Consumes one handler's queue: runs each delivery through the consume pipeline and settles it as decided.
+// Consumes one handler's queue: declares it on every (re)connect, hands each delivery to the handler's pipeline, and
+// does the channel work the outcome step asks for (acks, copies, giving a delivery back).
 import { Logger } from '@nestjs/common';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConsumeMessage, Options } from 'amqplib';
-import type { ErrorClassifier } from '../errors/classify-error';
 import type { AmqpConnection } from '../connection/amqp-connection';
-import { runWithCorrelation } from '../correlation/correlation-context';
-import { deadLetterHeaders, errorMessage, retryHeaders } from '../dead-letter/dead-letter-headers';
-import { faultOf, type Fault } from '../dead-letter/fault';
-import type { MessageClass } from '../message/message-class';
+import { errorMessage } from '../dead-letter/dead-letter-headers';
+import type { HandlerDefinition } from '../handlers/handler-definition';
+import type { ConsumerInstrumentation } from '../instrumentation/messaging-instrumentation';
 import type { ResolvedMessagingOptions } from '../options/messaging-options';
-import { buildOutgoingMessage } from '../publishing/outgoing-message';
-import type { DelayInfrastructure } from '../retry/delay-infrastructure';
+import type { DelayScheduler } from '../retry/delay-scheduler';
 import type { Topology } from '../topology/topology';
-import { MessageHeaders } from '../topology/topology-names';
-import type { ConsumerMetrics, MessagingMetrics } from '../telemetry/messaging-metrics';
-import { recordSpanError, traceConsume } from '../telemetry/message-tracing';
 import { AckBatcher } from './ack-batcher';
-import { decodeBody } from './decode-body';
-import { isDuplicate, MessageContext } from './message-context';
-import { assertKnownSchemaVersion } from './schema-version';
-import { ACK, decideOutcome, type Outcome } from './outcome';
+import type { ConsumePipelineRun } from './consume-pipeline';
+import { Delivery, type DeliveryChannel } from './delivery';
+import { MessageContext } from './message-context';
 
-const SETTLE_RETRY_PAUSE_MS = 1000;
-
-export interface HandlerDefinition {
-  messageClass: MessageClass;
-  queue: string;
-  prefetch: number;
-  retry: ResolvedMessagingOptions['retry'];
-  /** Handler rules first, then the module's; the library's own rules come last (see classifyError). */
-  classifiers: ErrorClassifier[];
-  /** `Class.method`, for logs and the x-handler header. */
-  name: string;
-  /** Calls the handler (through Nest's context when it has guards, interceptors, pipes or filters); may return a promise. */
-  invoke: (body: unknown, context: MessageContext) => unknown;
-}
+/** How long a delivery whose copy could not be published waits before it goes back to its queue. */
+const REQUEUE_PAUSE_MS = 1000;
 
 export interface ConsumerDependencies {
   connection: AmqpConnection;
   topology: Topology;
-  delays: DelayInfrastructure;
+  delays: DelayScheduler;
   options: ResolvedMessagingOptions;
-  metrics: MessagingMetrics;
+  instrumentation: ConsumerInstrumentation;
 }
 
-export class MessageConsumer {
+export class MessageConsumer implements DeliveryChannel {
   private readonly logger = new Logger('Messaging');
   private channel?: ChannelWrapper;
   /** Bumped on every (re)connect: a delivery from an older channel cannot be acked on the new one. */
@@ -53,20 +35,17 @@ export class MessageConsumer {
   private consuming = false;
   /** The current channel finished its setup and registered the consumer (false again while a new one sets up). */
   private channelReady = false;
-
-  private readonly metrics: ConsumerMetrics;
   /** Acks of the current channel (a new one per channel, like the generation). */
   private acks = this.newAckBatcher();
 
   constructor(
-    readonly definition: HandlerDefinition,
+    readonly handler: HandlerDefinition,
+    private readonly pipeline: ConsumePipelineRun,
     private readonly deps: ConsumerDependencies,
-  ) {
-    this.metrics = deps.metrics.forConsumer(definition.queue, definition.messageClass.messageType);
-  }
+  ) {}
 
   get queue(): string {
-    return this.definition.queue;
+    return this.handler.queue;
   }
 
   /** True while the consumer is registered on an open channel whose topology is declared. */
@@ -75,13 +54,13 @@ export class MessageConsumer {
   }
 
   async start(): Promise<void> {
-    const { queue, messageClass, prefetch } = this.definition;
+    const { queue, messageClass, prefetch } = this.handler;
     const { topology, options, delays } = this.deps;
     this.channel = this.deps.connection.createChannel({
       name: `consumer:${queue}`,
       // Retry and dead-letter copies wait for a connection no longer than a publish does.
       publishTimeout: options.publishTimeoutMs,
-      setup: async (channel: Parameters<Topology['declareEventsExchange']>[0]) => {
+      setup: async (channel: Parameters<Topology['declareHandlerQueue']>[0]) => {
         this.generation++;
         this.channelReady = false;
         this.acks.discard();
@@ -93,7 +72,7 @@ export class MessageConsumer {
           // The broker's own limit is a backstop behind the library's guard, which dead-letters with reasons first.
           deliveryLimit: options.maxRedeliveries + 2,
         });
-        await delays.declareFor(channel, queue);
+        await topology.declareDelaysFor(channel, queue, await delays.mechanism());
       },
     });
     this.channel.on('error', (error: Error) => {
@@ -125,13 +104,47 @@ export class MessageConsumer {
     this.channel = undefined;
   }
 
+  ack(delivery: Delivery): void {
+    if (!this.channel) return;
+    if (delivery.generation !== this.generation) {
+      const { context } = delivery;
+      this.logger.warn({ event: 'message.ack_skipped_channel_replaced', queue: this.queue, messageId: context.messageId, type: context.messageType, correlationId: context.correlationId, attempt: context.attempt });
+      return;
+    }
+    this.acks.ack(delivery.raw);
+  }
+
+  async publish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish): Promise<void> {
+    const channel = this.channel;
+    if (!channel) throw new Error(`The consumer of ${this.queue} has stopped`);
+    await channel.publish(exchange, routingKey, content, options);
+  }
+
+  async requeue(delivery: Delivery): Promise<void> {
+    const channel = this.channel;
+    // A pause, so that a broker refusing the copies is not hammered by the same delivery.
+    await new Promise((resolve) => setTimeout(resolve, REQUEUE_PAUSE_MS));
+    if (channel && delivery.generation === this.generation && this.channel === channel) {
+      this.acks.release(delivery.raw);
+      channel.nack(delivery.raw, false, true);
+    }
+  }
+
   private onDelivery(raw: ConsumeMessage): void {
-    const generation = this.generation;
-    const started = performance.now();
-    this.metrics.consumed();
+    this.deps.instrumentation.consumed();
     this.acks.received(raw);
-    const context = new MessageContext(raw, this.definition.queue, this.definition.name);
-    const task: Promise<void> = traceConsume(raw, this.queue, context.correlationId, () => this.handle(raw, context, generation, started)).then(
+    const delivery = new Delivery(raw, this.handler, new MessageContext(raw, this.queue, this.handler.name), this, this.generation);
+    let run: void | Promise<void>;
+    try {
+      run = this.pipeline(delivery);
+    } catch (error) {
+      // The outcome step settles every failure; reaching here is a bug in a step outside it. Not lost: given back.
+      this.logger.error({ event: 'consumer.settle_failed', queue: this.queue, reason: errorMessage(error) });
+      void this.requeue(delivery);
+      return;
+    }
+    if (!(run instanceof Promise)) return;
+    const task: Promise<void> = run.then(
       () => {
         this.inFlight.delete(task);
       },
@@ -143,129 +156,8 @@ export class MessageConsumer {
     this.inFlight.add(task);
   }
 
-  private async handle(raw: ConsumeMessage, context: MessageContext, generation: number, started: number): Promise<void> {
-    const outcome = await this.process(raw, context);
-    if (outcome.action === 'ack') this.ack(raw, generation, context, true);
-    else await this.settle(raw, generation, outcome, context);
-    const measured = outcome.action === 'ack' && isDuplicate(context) ? 'duplicate' : outcome.action;
-    this.metrics.outcome(measured, (performance.now() - started) / 1000, outcome.action === 'dead-letter' ? outcome.reason : undefined);
-  }
-
-  /** decode (body, schema version) -> envelope -> (guards, interceptors, validation pipe, handler, filters) -> outcome. Never throws. */
-  private async process(raw: ConsumeMessage, context: MessageContext): Promise<Outcome> {
-    const { definition, deps } = this;
-    if (context.redeliveries > deps.options.maxRedeliveries) {
-      const error = new Error(`Redelivered ${context.redeliveries} times without being settled (consumer crash loop?)`);
-      return { action: 'dead-letter', reason: 'redelivery-limit', error };
-    }
-    try {
-      const body = decodeBody(raw, deps.options.maxMessageBytes, definition.messageClass.messageType);
-      assertKnownSchemaVersion(context.schemaVersion, definition.messageClass);
-      await runWithCorrelation({ correlationId: context.correlationId, causationId: context.messageId }, () =>
-        definition.invoke(body, context),
-      );
-      return ACK;
-    } catch (error) {
-      recordSpanError(error);
-      return decideOutcome(error, context.attempt, { retry: definition.retry, classifiers: definition.classifiers });
-    }
-  }
-
-  /** Publishes the retry or dead-letter copy of a failed delivery, then acks the delivery. */
-  private async settle(raw: ConsumeMessage, generation: number, outcome: Exclude<Outcome, { action: 'ack' }>, context: MessageContext): Promise<void> {
-    const channel = this.channel;
-    if (!channel) return;
-    const fields = this.logFields(context);
-    try {
-      if (outcome.action === 'retry') {
-        const route = this.deps.delays.route(this.queue, outcome.delayMs);
-        await channel.publish(route.exchange, route.routingKey, raw.content, copyProperties(raw, { ...retryHeaders(raw, context.attempt), ...route.headers }));
-        this.logger.warn({ event: 'message.retry_scheduled', ...fields, delayMs: outcome.delayMs, reason: errorMessage(outcome.error) });
-      } else {
-        const { names } = this.deps.topology;
-        const headers = deadLetterHeaders(raw, { reason: outcome.reason, error: outcome.error, attempt: context.attempt, queue: this.queue, handler: this.definition.name });
-        await channel.publish(names.deadLetterExchange, names.deadLetterQueue(this.queue), raw.content, copyProperties(raw, headers));
-        this.logger.error({ event: 'message.dead_lettered', ...fields, errorType: outcome.reason, reason: errorMessage(outcome.error) });
-        await this.publishFault(channel, raw, context, headers);
-      }
-    } catch (error) {
-      // The copy did not reach the broker: give the delivery back rather than lose it (after a pause, so that a
-      // broker refusing the copies is not hammered by the same delivery).
-      this.logger.error({ event: 'message.settle_publish_failed', ...fields, reason: errorMessage(error) });
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_RETRY_PAUSE_MS));
-      if (generation === this.generation && this.channel === channel) {
-        this.acks.release(raw);
-        channel.nack(raw, false, true);
-      }
-      return;
-    }
-    this.ack(raw, generation, context, false);
-  }
-
-  /** Acks on the channel the delivery came from; a delivery of a replaced channel is redelivered by the broker. */
-  private ack(raw: ConsumeMessage, generation: number, context: MessageContext, handled: boolean): void {
-    if (!this.channel) return;
-    if (generation !== this.generation) {
-      this.logger.warn({ event: 'message.ack_skipped_channel_replaced', ...this.logFields(context) });
-      return;
-    }
-    this.acks.ack(raw);
-    // Debug: a line per message at info costs more CPU than the rest of the consume path (see bench/README.md).
-    if (handled && !isDuplicate(context)) this.logger.debug({ event: 'message.acked', ...this.logFields(context) });
-  }
-
   private newAckBatcher(): AckBatcher {
     return new AckBatcher({ ack: (message, allUpTo) => this.channel?.ack(message, allUpTo) });
-  }
-
-  private logFields(context: MessageContext) {
-    return { queue: this.queue, messageId: context.messageId, type: context.messageType, correlationId: context.correlationId, attempt: context.attempt };
-  }
-
-  private async publishFault(channel: ChannelWrapper, raw: ConsumeMessage, context: MessageContext, headers: Record<string, unknown>): Promise<void> {
-    if (!this.deps.options.publishFaults) return;
-    const faultClass = faultOf(this.definition.messageClass);
-    const fault: Fault = {
-      messageId: context.messageId,
-      messageType: this.definition.messageClass.messageType,
-      correlationId: context.correlationId,
-      queue: this.queue,
-      handler: this.definition.name,
-      errorType: String(headers[MessageHeaders.errorType]),
-      errorMessage: String(headers[MessageHeaders.errorMessage]),
-      attempts: context.attempt,
-      failedAt: String(headers[MessageHeaders.lastFailedAt]),
-      message: parseObject(raw.content),
-    };
-    const outgoing = buildOutgoingMessage(faultClass, fault, this.deps.options.exchange, this.deps.options.serviceName, {
-      correlationId: context.correlationId,
-      causationId: context.messageId,
-    });
-    try {
-      await channel.publish(outgoing.exchange, outgoing.routingKey, outgoing.content, outgoing.properties);
-    } catch (error) {
-      // The dead letter is safe in its queue; a lost fault event is reported, not retried forever.
-      this.logger.error({ event: 'fault.publish_failed', queue: this.queue, messageId: context.messageId, reason: errorMessage(error) });
-    }
-  }
-}
-
-/**
- * Properties for a copy of a delivery (retry, dead letter): identity and content kept, persistent. Not `expiration`
- * (a dead letter must not expire, a delay must not be cut short) and not `userId` (the broker checks it against the
- * consumer's own login and would refuse the copy).
- */
-function copyProperties(raw: ConsumeMessage, headers: Record<string, unknown>): Options.Publish {
-  const { messageId, type, timestamp, contentType, contentEncoding, correlationId, appId, priority, replyTo } = raw.properties;
-  return { messageId, type, timestamp, contentType, contentEncoding, correlationId, appId, priority, replyTo, headers, persistent: true };
-}
-
-function parseObject(content: Buffer): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(content.toString('utf8'));
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
   }
 }
 

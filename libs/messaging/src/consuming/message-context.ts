@@ -1,23 +1,21 @@
 // What a handler learns about the delivery it is handling, without touching raw broker objects.
 import type { ConsumeMessage } from 'amqplib';
-import type { Transaction } from '../persistence/database';
 import { MessageHeaders } from '../topology/topology-names';
 
-const transactions = new WeakMap<MessageContext, Transaction>();
+/**
+ * Types that other libraries attach to a handler's context. The persistence library declares `transaction` here
+ * (module augmentation), so `context.transaction` has its database's type wherever that library is in use.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by declaration merging
+export interface MessageContextResources {}
 
-const duplicates = new WeakSet<MessageContext>();
+/** The type of `context.transaction`: the idempotency store's transaction, once a library declares it. */
+export type MessageTransaction = MessageContextResources extends { transaction: infer T } ? T : unknown;
 
-/** Internal: the idempotency step found the message already handled and skipped the handler. */
-export function markDuplicate(context: MessageContext): void {
-  duplicates.add(context);
-}
+const transactions = new WeakMap<MessageContext, unknown>();
 
-export function isDuplicate(context: MessageContext): boolean {
-  return duplicates.has(context);
-}
-
-/** Internal: hands the handler the inbox's transaction (see @Idempotent with the database store). */
-export function bindTransaction(context: MessageContext, transaction: Transaction): void {
+/** Internal: hands the handler the idempotency store's transaction (see @Idempotent with the database store). */
+export function bindTransaction(context: MessageContext, transaction: unknown): void {
   transactions.set(context, transaction);
 }
 
@@ -57,12 +55,12 @@ export class MessageContext {
    * "seen" mark commit together. Write outbox messages in it for an atomic consume-transform-publish.
    * Only handlers marked @Idempotent() with the database store have one.
    */
-  get transaction(): Transaction {
+  get transaction(): MessageTransaction {
     const transaction = transactions.get(this);
     if (!transaction) {
       throw new Error(`${this.handler} has no transaction: mark it @Idempotent() (database store) to get one`);
     }
-    return transaction;
+    return transaction as MessageTransaction;
   }
 
   /** Headers as received. */

@@ -1,6 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import type { ErrorClassifier } from '../errors/classify-error';
-import { MessageDecodeError, MessageValidationError, PermanentError, TransientError } from '../errors/message-errors';
+import { MessageDecodeError, MessageValidationError, PermanentError, TransientError } from '@app/messaging-core';
+import { RedeliveryLimitError } from '../errors/redelivery-limit-error';
 import type { ResolvedMessagingOptions } from '../options/messaging-options';
 import { decideOutcome, type OutcomePolicy } from './outcome';
 
@@ -93,5 +94,14 @@ describe('decideOutcome', () => {
 
     expect(decideOutcome(new StockMissing('sku-1'), 1, policy)).toMatchObject({ action: 'dead-letter', reason: 'permanent' });
     expect(decideOutcome(invalid, 1, policy)).toMatchObject({ action: 'retry' });
+  });
+});
+
+describe('decideOutcome for a consumer crash loop', () => {
+  it('dead-letters a delivery past the redelivery limit with reason redelivery-limit, whatever the rules say', () => {
+    const error = new RedeliveryLimitError('Redelivered 11 times');
+    const retryEverything: ErrorClassifier = () => 'transient';
+
+    expect(decideOutcome(error, 1, policyWith({ classifiers: [retryEverything] }))).toEqual({ action: 'dead-letter', reason: 'redelivery-limit', error });
   });
 });

@@ -1,5 +1,5 @@
 import type { ConsumeMessage, MessagePropertyHeaders } from 'amqplib';
-import { PermanentError } from '../errors/message-errors';
+import { PermanentError } from '@app/messaging-core';
 import { deadLetterHeaders, errorMessage, retryHeaders, type FailureDescription } from './dead-letter-headers';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');

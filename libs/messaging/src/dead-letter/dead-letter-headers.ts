@@ -1,6 +1,6 @@
 // The headers that explain a failure: written on retried messages (first failure) and on dead letters (all of them).
 import type { ConsumeMessage } from 'amqplib';
-import { maskEmails } from '../telemetry/sensitive';
+import { maskEmails } from '@app/messaging-core';
 import { BROKER_DEATH_HEADERS, MessageHeaders } from '../topology/topology-names';
 
 const MAX_STACK_CHARS = 2000;
@@ -46,15 +46,30 @@ export function retryHeaders(raw: ConsumeMessage, attempt: number, now = new Dat
   };
 }
 
-/** The error's message, trimmed, with e-mail addresses masked (it travels in headers, fault events and logs). */
+/** Said of an error whose message or stack cannot be read (a throwing getter, a value without toString). */
+export const UNDESCRIBABLE_ERROR = 'the error could not be described';
+
+/**
+ * The error's message, trimmed, with e-mail addresses masked (it travels in headers, fault events and logs). Never
+ * throws: a failure must stay describable, or it could not be settled.
+ */
 export function errorMessage(error: unknown): string {
-  const text = maskEmails(error instanceof Error ? error.message : String(error));
+  const text = maskEmails(describe(() => (error instanceof Error ? error.message : String(error))));
   return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}…` : text;
 }
 
 function errorStack(error: unknown): string {
-  const stack = maskEmails(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  const stack = maskEmails(describe(() => (error instanceof Error ? (error.stack ?? error.message) : String(error))));
   return stack.length > MAX_STACK_CHARS ? `${stack.slice(0, MAX_STACK_CHARS)}…` : stack;
+}
+
+function describe(read: () => unknown): string {
+  try {
+    const text = read();
+    return typeof text === 'string' ? text : String(text);
+  } catch {
+    return UNDESCRIBABLE_ERROR;
+  }
 }
 
 function withoutBrokerHeaders(headers: Record<string, unknown> | undefined): Record<string, unknown> {

@@ -1,6 +1,6 @@
-import { MessageValidationError } from '../errors/message-errors';
-import { assertMessageClass } from '../message/message-class';
-import { validateMessage } from '../validation/validate-message';
+import { MessageValidationError } from '@app/messaging-core';
+import { assertMessageClass } from '@app/messaging-core';
+import { validateMessage } from '@app/messaging-core';
 import { Fault, faultOf } from './fault';
 
 class InvoiceSent {

@@ -1,6 +1,6 @@
 // The fault event published when a message is dead-lettered, so that its producer can compensate.
 import { IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, Min } from 'class-validator';
-import type { MessageClass } from '../message/message-class';
+import type { MessageClass } from '@app/messaging-core';
 import { faultMessageType } from '../topology/topology-names';
 
 export class Fault {

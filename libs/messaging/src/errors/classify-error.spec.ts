@@ -14,7 +14,7 @@ import {
   PermanentError,
   PublishError,
   TransientError,
-} from './message-errors';
+} from '@app/messaging-core';
 
 /** An error as Node's net, dns and undici modules raise it: a plain Error with a string `code`. */
 function socketError(code: string): Error {

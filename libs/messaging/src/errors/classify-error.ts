@@ -1,6 +1,6 @@
 // Turns an error into the kind that decides its fate: retried (transient) or dead-lettered (permanent, validation).
 import { HttpException } from '@nestjs/common';
-import { MessageDecodeError, MessageValidationError, PermanentError, TransientError } from './message-errors';
+import { MessageDecodeError, MessageValidationError, PermanentError, TransientError } from '@app/messaging-core';
 
 export type ErrorKind = 'validation' | 'permanent' | 'transient';
 

@@ -1,18 +1,22 @@
-// The order of a messaging service's shutdown: readiness is already off (MessagingHealth, onModuleDestroy); then the
-// consumers stop and drain, then the outbox relay publishes what the drained handlers wrote; connections close last.
+// The order of a messaging service's shutdown: readiness is already off (the service kit's health, onModuleDestroy);
+// then the consumers stop and drain, then what must follow them (the outbox relay publishes what the drained
+// handlers wrote); connections close last (onApplicationShutdown).
 import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
-import { MessageHandlerRegistry } from '../consuming/message-handler-registry';
-import { OutboxRelay } from '../outbox/outbox-relay';
+import { ConsumerSupervisor } from '../consuming/consumer-supervisor';
 
 @Injectable()
 export class ShutdownSequence implements BeforeApplicationShutdown {
-  constructor(
-    private readonly registry: MessageHandlerRegistry,
-    private readonly relay: OutboxRelay,
-  ) {}
+  private readonly afterDrain: Array<() => Promise<void>> = [];
+
+  constructor(private readonly consumers: ConsumerSupervisor) {}
+
+  /** Runs `step` once the consumers have drained, in the order steps were added. */
+  afterConsumersDrain(step: () => Promise<void>): void {
+    this.afterDrain.push(step);
+  }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.registry.stopConsumers();
-    await this.relay.stop();
+    await this.consumers.stop();
+    for (const step of this.afterDrain) await step();
   }
 }

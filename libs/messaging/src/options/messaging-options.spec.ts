@@ -1,4 +1,4 @@
-import { MessagingConfigError } from '../errors/message-errors';
+import { MessagingConfigError } from '@app/messaging-core';
 import {
   DEFAULT_AMQP_URL,
   DEFAULT_BACKOFF,

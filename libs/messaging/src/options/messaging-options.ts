@@ -1,6 +1,6 @@
 // Options of MessagingModule: the typed interface, its defaults in one place, and validation at start.
+import { MessagingConfigError } from '@app/messaging-core';
 import type { ErrorClassifier } from '../errors/classify-error';
-import { MessagingConfigError } from '../errors/message-errors';
 
 export type QueueType = 'quorum' | 'classic';
 export type DelayMode = 'ladder' | 'plugin' | 'auto';
@@ -69,29 +69,6 @@ export interface MessagingModuleOptions {
   errorClassifiers?: ErrorClassifier[];
   /** Publish a fault event when a message is dead-lettered. Default true. */
   publishFaults?: boolean;
-  /**
-   * Bearer token of the dead-letter admin HTTP API (/admin/dead-letters). Default ADMIN_TOKEN. Without one the admin
-   * API refuses every request, so a service never exposes replay and purge by accident.
-   */
-  adminToken?: string;
-  /** The outbox relay (runs when DatabaseModule is present). */
-  outbox?: {
-    /** Run the relay in this process. Default true; false where a separate process relays. */
-    relay?: boolean;
-    /** Rows per batch. Default 200. */
-    batchSize?: number;
-    /**
-     * Batches in progress at once in this process (each in its own transaction): one publishes while another works
-     * in the database. Default 2; PGlite always uses 1. Order is kept per aggregate key, not across keys.
-     */
-    concurrency?: number;
-    /** Idle poll. Default 100 ms. */
-    pollIntervalMs?: number;
-    /** How long sent rows are kept. Default 24 h. */
-    retentionMs?: number;
-  };
-  /** Redis for @Idempotent({ store: 'redis' }). Default REDIS_URL, else redis://127.0.0.1:6379. */
-  redisUrl?: string;
   /** Start consumers when the application boots. Default true; false makes a publish-only service. */
   consume?: boolean;
 }
@@ -114,12 +91,10 @@ export interface ResolvedMessagingOptions {
   maxRedeliveries: number;
   errorClassifiers: ErrorClassifier[];
   publishFaults: boolean;
-  /** Undefined when neither the option nor ADMIN_TOKEN is set (or either is empty): the admin API is disabled. */
-  adminToken?: string;
   consume: boolean;
-  redisUrl: string;
-  outbox: { relay: boolean; batchSize: number; concurrency: number; pollIntervalMs: number; retentionMs: number };
 }
+
+export type ResolvedRetry = ResolvedMessagingOptions['retry'];
 
 export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -151,16 +126,7 @@ export function resolveMessagingOptions(
     maxRedeliveries: options.maxRedeliveries ?? 10,
     errorClassifiers: options.errorClassifiers ?? [],
     publishFaults: options.publishFaults ?? true,
-    adminToken: (options.adminToken ?? env.ADMIN_TOKEN) || undefined,
     consume: options.consume ?? true,
-    outbox: {
-      relay: options.outbox?.relay ?? true,
-      batchSize: options.outbox?.batchSize ?? 200,
-      concurrency: options.outbox?.concurrency ?? 2,
-      pollIntervalMs: options.outbox?.pollIntervalMs ?? 100,
-      retentionMs: options.outbox?.retentionMs ?? 24 * 3600 * 1000,
-    },
-    redisUrl: options.redisUrl ?? envValue(env, 'REDIS_URL') ?? 'redis://127.0.0.1:6379',
   };
 
   if (!resolved.serviceName) throw new MessagingConfigError('serviceName', 'is required (or set SERVICE_NAME)');
@@ -182,10 +148,6 @@ export function resolveMessagingOptions(
   positiveInt('reconnect.maxDelayMs', resolved.reconnect.maxDelayMs, resolved.reconnect.initialDelayMs);
   positiveInt('shutdownTimeoutMs', resolved.shutdownTimeoutMs, 0);
   positiveInt('maxRedeliveries', resolved.maxRedeliveries, 1);
-  positiveInt('outbox.batchSize', resolved.outbox.batchSize, 1, 10_000);
-  positiveInt('outbox.concurrency', resolved.outbox.concurrency, 1, 16);
-  positiveInt('outbox.pollIntervalMs', resolved.outbox.pollIntervalMs, 1);
-  positiveInt('outbox.retentionMs', resolved.outbox.retentionMs, 0);
   return resolved;
 }
 

@@ -1,16 +1,9 @@
-// Publishes validated messages and resolves only when the broker has confirmed them.
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { ChannelWrapper } from 'amqp-connection-manager';
-import { AmqpConnection } from '../connection/amqp-connection';
-import { PublishError } from '../errors/message-errors';
-import { assertMessageClass, type MessageClass, type MessageData } from '../message/message-class';
-import { MESSAGING_OPTIONS } from '../messaging.constants';
-import type { ResolvedMessagingOptions } from '../options/messaging-options';
-import { MessagingMetrics } from '../telemetry/messaging-metrics';
-import { tracePublish } from '../telemetry/message-tracing';
-import { Topology } from '../topology/topology';
-import { validateMessage } from '../validation/validate-message';
-import { buildOutgoingMessage, type OutgoingMessage, type PublishOptions } from './outgoing-message';
+// Publishes validated messages and resolves only when the broker has confirmed them (the publish pipeline).
+import { Injectable } from '@nestjs/common';
+import { assertMessageClass, type MessageClass, type MessageData } from '@app/messaging-core';
+import type { OutgoingMessage, PublishOptions } from './outgoing-message';
+import { Publication } from './publication';
+import { PublishPipeline, type PublishPipelineRun } from './publish-pipeline';
 
 export interface PublishReceipt {
   messageId: string;
@@ -18,80 +11,41 @@ export interface PublishReceipt {
 }
 
 @Injectable()
-export class MessagePublisher implements OnApplicationShutdown {
-  private readonly logger = new Logger('Messaging');
-  private channel?: ChannelWrapper;
+export class MessagePublisher {
+  private toBroker?: PublishPipelineRun;
+  private sendOnly?: PublishPipelineRun;
+  private preparation?: PublishPipelineRun;
 
-  constructor(
-    @Inject(MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
-    private readonly connection: AmqpConnection,
-    private readonly topology: Topology,
-    private readonly metrics: MessagingMetrics,
-  ) {}
+  constructor(private readonly pipeline: PublishPipeline) {}
 
   /**
    * Validates `data` against `type`, publishes it to the events exchange with the message type as routing key, and
    * resolves once the broker confirms. Rejects with MessageValidationError (nothing sent) or PublishError.
    */
-  async publish<T extends object>(
-    type: MessageClass<T>,
-    data: MessageData<T> | T,
-    options?: PublishOptions,
-  ): Promise<PublishReceipt> {
-    const outgoing = await this.prepare(type, data, options);
-    await this.send(outgoing);
-    return { messageId: outgoing.properties.messageId, correlationId: String(outgoing.properties.correlationId) };
-  }
-
-  /** Validates and envelopes a message without sending it (what the outbox stores). */
-  async prepare<T extends object>(
-    type: MessageClass<T>,
-    data: MessageData<T> | T,
-    options?: PublishOptions,
-  ): Promise<OutgoingMessage> {
+  async publish<T extends object>(type: MessageClass<T>, data: MessageData<T> | T, options: PublishOptions = {}): Promise<PublishReceipt> {
     assertMessageClass(type);
-    const message = await validateMessage(type, data, { unknownFields: this.options.unknownFields });
-    return buildOutgoingMessage(type, message, this.options.exchange, this.options.serviceName, options);
+    const publication = new Publication(type, data, options, 'broker');
+    this.toBroker ??= this.pipeline.compose();
+    await this.toBroker(publication);
+    return receiptOf(publication.wire);
   }
 
-  /** Sends an already enveloped message and waits for the confirm. */
-  async send(outgoing: OutgoingMessage, timeoutMs = this.options.publishTimeoutMs): Promise<void> {
-    const counters = this.metrics.forPublish(outgoing.exchange, outgoing.properties.type);
-    try {
-      await tracePublish(outgoing, async () => {
-        await this.getChannel().publish(outgoing.exchange, outgoing.routingKey, outgoing.content, { ...outgoing.properties, timeout: timeoutMs });
-        // Inside the producer span, so that the line carries its trace and span ids.
-        this.logger.debug({
-          event: 'message.published',
-          messageId: outgoing.properties.messageId,
-          type: outgoing.properties.type,
-          exchange: outgoing.exchange,
-          correlationId: outgoing.properties.correlationId,
-        });
-      });
-      counters.confirmed();
-    } catch (error) {
-      counters.failed();
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new PublishError(
-        `Publish of ${outgoing.properties.type} ${outgoing.properties.messageId} to "${outgoing.exchange}" ` +
-          `was not confirmed: ${reason}`,
-        { cause: error },
-      );
-    }
+  /** Validates and envelopes a message without sending it (the steps before "trace"). */
+  async prepare<T extends object>(type: MessageClass<T>, data: MessageData<T> | T, options: PublishOptions = {}): Promise<OutgoingMessage> {
+    assertMessageClass(type);
+    const publication = new Publication(type, data, options, 'broker');
+    this.preparation ??= this.pipeline.compose({ until: 'trace' });
+    await this.preparation(publication);
+    return publication.wire;
   }
 
-  // Not onModuleDestroy: handlers still draining in beforeApplicationShutdown may publish.
-  async onApplicationShutdown(): Promise<void> {
-    await this.channel?.close();
-    this.channel = undefined;
+  /** Sends a message enveloped earlier (an outbox row) as it is, and waits for the confirm. */
+  async send(outgoing: OutgoingMessage, timeoutMs?: number): Promise<void> {
+    this.sendOnly ??= this.pipeline.compose({ from: 'trace' });
+    await this.sendOnly(Publication.enveloped(outgoing, timeoutMs));
   }
+}
 
-  private getChannel(): ChannelWrapper {
-    this.channel ??= this.connection.createChannel({
-      name: 'publisher',
-      setup: (channel: Parameters<Topology['declareEventsExchange']>[0]) => this.topology.declareEventsExchange(channel),
-    });
-    return this.channel;
-  }
+export function receiptOf(outgoing: OutgoingMessage): PublishReceipt {
+  return { messageId: outgoing.properties.messageId, correlationId: String(outgoing.properties.correlationId) };
 }

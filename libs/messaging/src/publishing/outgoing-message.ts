@@ -1,8 +1,10 @@
-// Builds what goes on the wire for a validated message: body, AMQP properties and the library's headers.
+// Builds what goes on the wire for a validated message: body, AMQP properties and the library's headers. Two parts,
+// one per publish step: the envelope (identity, type, schema version) and the correlation (which request or message
+// caused it).
 import { randomUUID } from 'node:crypto';
 import type { Options } from 'amqplib';
+import type { MessageClass } from '@app/messaging-core';
 import { currentCorrelation, newCorrelationId } from '../correlation/correlation-context';
-import type { MessageClass } from '../message/message-class';
 import { MessageHeaders } from '../topology/topology-names';
 
 export interface PublishOptions {
@@ -24,22 +26,8 @@ export interface OutgoingMessage {
   properties: Options.Publish & { messageId: string; type: string; headers: Record<string, unknown> };
 }
 
-export function buildOutgoingMessage(
-  type: MessageClass,
-  message: object,
-  exchange: string,
-  appId: string,
-  options: PublishOptions = {},
-): OutgoingMessage {
-  const correlation = currentCorrelation();
-  const correlationId = options.correlationId ?? correlation?.correlationId ?? newCorrelationId();
-  const causationId = options.causationId ?? correlation?.causationId;
-  const headers: Record<string, unknown> = {
-    ...(options.headers ?? {}),
-    [MessageHeaders.correlationId]: correlationId,
-    [MessageHeaders.schemaVersion]: type.schemaVersion,
-  };
-  if (causationId) headers[MessageHeaders.causationId] = causationId;
+/** Body, identity, type and schema version of a validated message, routed by its type. */
+export function envelopeMessage(type: MessageClass, message: object, exchange: string, appId: string, options: PublishOptions = {}): OutgoingMessage {
   return {
     exchange,
     routingKey: type.messageType,
@@ -50,10 +38,26 @@ export function buildOutgoingMessage(
       timestamp: Math.floor(Date.now() / 1000),
       contentType: 'application/json',
       contentEncoding: 'utf-8',
-      correlationId,
       appId,
       persistent: true,
-      headers,
+      headers: { ...(options.headers ?? {}), [MessageHeaders.schemaVersion]: type.schemaVersion },
     },
   };
+}
+
+/** Sets the correlation id (given, else the current one, else a new one) and the causation id, if any. */
+export function correlate(outgoing: OutgoingMessage, options: PublishOptions = {}): void {
+  const correlation = currentCorrelation();
+  const correlationId = options.correlationId ?? correlation?.correlationId ?? newCorrelationId();
+  const causationId = options.causationId ?? correlation?.causationId;
+  outgoing.properties.correlationId = correlationId;
+  outgoing.properties.headers[MessageHeaders.correlationId] = correlationId;
+  if (causationId) outgoing.properties.headers[MessageHeaders.causationId] = causationId;
+}
+
+/** Envelope and correlation in one call, for messages the library sends outside the publish pipeline (fault events). */
+export function buildOutgoingMessage(type: MessageClass, message: object, exchange: string, appId: string, options: PublishOptions = {}): OutgoingMessage {
+  const outgoing = envelopeMessage(type, message, exchange, appId, options);
+  correlate(outgoing, options);
+  return outgoing;
 }

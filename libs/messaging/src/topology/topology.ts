@@ -1,6 +1,10 @@
-// Declares the broker objects the library relies on. Runs on every (re)connect of a channel, so it must be idempotent.
+// Declares every broker object the library relies on: the events exchange, handler queues and their dead-letter
+// queues, the delay ladder, the plugin's delayed-message exchange. Runs on every (re)connect of a channel, so it must
+// be idempotent.
+import { Injectable } from '@nestjs/common';
 import type { Channel } from 'amqp-connection-manager';
 import type { QueueType } from '../options/messaging-options';
+import type { DelayMechanism } from '../retry/delay-route';
 import {
   DELAY_LEVELS,
   TopologyNames,
@@ -16,10 +20,14 @@ export interface HandlerQueueSpec {
   deliveryLimit: number;
 }
 
+/** The declaring side of a channel: amqplib's, or amqp-connection-manager's (the same calls). */
+type DeclaringChannel = Pick<Channel, 'assertExchange' | 'assertQueue' | 'bindQueue' | 'bindExchange'>;
+
+@Injectable()
 export class Topology {
   constructor(readonly names: TopologyNames) {}
 
-  async declareEventsExchange(channel: Channel): Promise<void> {
+  async declareEventsExchange(channel: DeclaringChannel): Promise<void> {
     await channel.assertExchange(this.names.eventsExchange, 'topic', { durable: true });
   }
 
@@ -27,7 +35,7 @@ export class Topology {
    * The handler's queue bound by message type, its dead-letter queue, and its binding on the delay delivery exchange.
    * A quorum queue dead-letters at least once, and hands a message that crashed its consumer too often to the DLQ.
    */
-  async declareHandlerQueue(channel: Channel, spec: HandlerQueueSpec): Promise<void> {
+  async declareHandlerQueue(channel: DeclaringChannel, spec: HandlerQueueSpec): Promise<void> {
     const { names } = this;
     const deadLetterQueue = names.deadLetterQueue(spec.queue);
     await this.declareEventsExchange(channel);
@@ -61,7 +69,7 @@ export class Topology {
    * The ladder is shared by every service of a vhost, so its queues do not follow a service's queueType: they are
    * always quorum queues (dead-lettering at least once), whatever each service uses for its own queues.
    */
-  async declareDelayLadder(channel: Channel): Promise<void> {
+  async declareDelayLadder(channel: DeclaringChannel): Promise<void> {
     const queueType: QueueType = 'quorum';
     const { names } = this;
     await this.declareDelayDelivery(channel);
@@ -85,12 +93,30 @@ export class Topology {
     }
   }
 
+  /** What delayed redelivery to `queue` needs with `mechanism`: the ladder, or the plugin's exchange bound to the queue. */
+  async declareDelaysFor(channel: DeclaringChannel, queue: string, mechanism: DelayMechanism): Promise<void> {
+    if (mechanism === 'ladder') {
+      await this.declareDelayLadder(channel);
+      return;
+    }
+    await this.declareDelayedMessageExchange(channel);
+    await channel.bindQueue(queue, this.names.delayedMessageExchange, queue);
+  }
+
+  /** The x-delayed-message exchange (rabbitmq_delayed_message_exchange plugin); the broker refuses it without the plugin. */
+  async declareDelayedMessageExchange(channel: Pick<DeclaringChannel, 'assertExchange'>): Promise<void> {
+    await channel.assertExchange(this.names.delayedMessageExchange, 'x-delayed-message', {
+      durable: true,
+      arguments: { 'x-delayed-type': 'direct' },
+    });
+  }
+
   /**
    * The delivery exchange hands each delayed message to its queue. One whose queue is gone goes to its alternate
    * exchange and waits, visible, in `delay.unroutable`: unroutable dead letters would otherwise pile up inside a quorum
    * level queue's dead-letter worker and, past its 32 in flight, stop that level for every service.
    */
-  private async declareDelayDelivery(channel: Channel): Promise<void> {
+  private async declareDelayDelivery(channel: DeclaringChannel): Promise<void> {
     const { names } = this;
     await channel.assertExchange(names.delayUnroutableExchange, 'fanout', { durable: true });
     await channel.assertQueue(names.delayUnroutableQueue, { durable: true, arguments: { 'x-queue-type': 'classic' } });

@@ -1,0 +1,114 @@
+// The way of a delivery through a consumer, in order. This is the one place that lists the steps; each is a small
+// (delivery, next) unit in steps/ with a spec of its own. A step calls next() to go on, returns without calling it to
+// end the delivery as handled, or throws to fail it; the outcome step turns what the steps after it did into ack,
+// retry or dead letter. Steps never call one another. An application's own steps (@ConsumeStep) go just before or
+// after the step they name.
+import { Injectable, type Type } from '@nestjs/common';
+import { DiscoveryService, ModuleRef } from '@nestjs/core';
+import { MessagingConfigError } from '@app/messaging-core';
+import type { HandlerDefinition } from '../handlers/handler-definition';
+import { CONSUME_STEP_METADATA } from '../messaging.constants';
+import type { ConsumeStep, ConsumeStepName, ConsumeStepPlacement } from './consume-step';
+import { chain } from '../pipeline/chain';
+import type { Delivery } from './delivery';
+import { CorrelationStep } from './steps/correlation.step';
+import { DecodeStep } from './steps/decode.step';
+import { EnvelopeStep } from './steps/envelope.step';
+import { IdempotencyStep } from './steps/idempotency.step';
+import { InvokeStep } from './steps/invoke.step';
+import { OutcomeStep } from './steps/outcome.step';
+import { TraceStep } from './steps/trace.step';
+import { ValidateStep } from './steps/validate.step';
+
+export const CONSUME_STEPS = {
+  /** A CONSUMER span around all that follows, child of the trace context the message carries. */
+  trace: TraceStep,
+  /** What follows returns: ack. Throws: retry later through the delay exchanges, or dead-letter with reasons + fault. */
+  outcome: OutcomeStep,
+  /** Type, schema version, redeliveries: a message of a consumer crash loop stops here. */
+  envelope: EnvelopeStep,
+  /** Content type, encoding, size limit, JSON object. */
+  decode: DecodeStep,
+  /** The message's correlation id and its id as the cause, current for all the handler does. */
+  correlation: CorrelationStep,
+  /** class-transformer + class-validator on the handler's message class. */
+  validate: ValidateStep,
+  /** @Idempotent handlers: claim the key in the store; a duplicate is acked without running the handler. */
+  idempotency: IdempotencyStep,
+  /** The user's guards, interceptors, pipes and filters when there are any, then the method. */
+  invoke: InvokeStep,
+} as const satisfies Record<ConsumeStepName, Type<ConsumeStep>>;
+
+/** Runs one delivery through a handler's pipeline. Never throws: the outcome step settles every failure. */
+export type ConsumePipelineRun = (delivery: Delivery) => void | Promise<void>;
+
+interface PlacedStep {
+  step: ConsumeStep;
+  placement: ConsumeStepPlacement;
+  name: string;
+}
+
+@Injectable()
+export class ConsumePipeline {
+  private ordered?: ConsumeStep[];
+
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    private readonly discovery: DiscoveryService,
+  ) {}
+
+  /** The pipeline of one handler, composed once when its consumer starts. */
+  compose(handler: HandlerDefinition): ConsumePipelineRun {
+    const steps: ConsumeStep[] = [];
+    for (const step of this.steps()) {
+      const prepared = step.forHandler ? step.forHandler(handler) : step;
+      if (prepared) steps.push(prepared);
+    }
+    return chain<Delivery, void | Promise<void>>(steps, () => undefined);
+  }
+
+  /** The library's steps in order, with the application's placed among them. */
+  steps(): ConsumeStep[] {
+    this.ordered ??= this.order();
+    return this.ordered;
+  }
+
+  private order(): ConsumeStep[] {
+    const placed = this.applicationSteps();
+    const steps: ConsumeStep[] = [];
+    for (const [name, type] of Object.entries(CONSUME_STEPS) as Array<[ConsumeStepName, Type<ConsumeStep>]>) {
+      steps.push(...placed.filter((p) => 'before' in p.placement && p.placement.before === name).map((p) => p.step));
+      steps.push(this.moduleRef.get(type, { strict: false }));
+      steps.push(...placed.filter((p) => 'after' in p.placement && p.placement.after === name).map((p) => p.step));
+    }
+    return steps;
+  }
+
+  private applicationSteps(): PlacedStep[] {
+    const placed: PlacedStep[] = [];
+    for (const wrapper of this.discovery.getProviders()) {
+      const placement = wrapper.metatype ? (Reflect.getMetadata(CONSUME_STEP_METADATA, wrapper.metatype) as ConsumeStepPlacement | undefined) : undefined;
+      if (!placement) continue;
+      const name = wrapper.name ?? 'a consume step';
+      checkPlacement(name, placement);
+      const step = wrapper.instance as ConsumeStep | undefined;
+      if (typeof step?.handle !== 'function') throw new MessagingConfigError(`@ConsumeStep ${name}`, 'must be a provider with a handle(delivery, next) method');
+      placed.push({ step, placement, name });
+    }
+    return placed;
+  }
+}
+
+function checkPlacement(name: string, placement: ConsumeStepPlacement): void {
+  // Checked at run time too: placements also come from JavaScript and from casts.
+  const before = 'before' in placement ? (placement.before as string) : undefined;
+  const after = 'after' in placement ? (placement.after as string) : undefined;
+  const anchor = before ?? after;
+  if ((before === undefined) === (after === undefined) || !anchor || !(anchor in CONSUME_STEPS)) {
+    throw new MessagingConfigError(`@ConsumeStep of ${name}`, `needs exactly one of { before } or { after }, naming one of ${Object.keys(CONSUME_STEPS).join(', ')}`);
+  }
+  // Outside the outcome step an error would settle nothing; after invoke nothing runs.
+  if (before === 'trace' || before === 'outcome' || after === 'trace' || after === 'invoke') {
+    throw new MessagingConfigError(`@ConsumeStep of ${name}`, `cannot go ${before ? `before "${before}"` : `after "${after}"`}: place it between "outcome" and "invoke"`);
+  }
+}

@@ -1,0 +1,70 @@
+// Protects the envelope checks before a body is read: the handler's type, a known schema version, the redelivery limit.
+import { MessageDecodeError } from '@app/messaging-core';
+import { deliveryOf, handlerFor, rawDelivery, type RawParts } from '../../../../../test/support/deliveries';
+import { RedeliveryLimitError } from '../../errors/redelivery-limit-error';
+import { resolveMessagingOptions } from '../../options/messaging-options';
+import { EnvelopeStep } from './envelope.step';
+
+class InvoiceIssued {
+  static readonly messageType = 'invoice.issued';
+  static readonly schemaVersion = 2;
+}
+
+function setup(maxRedeliveries = 2) {
+  const step = new EnvelopeStep(resolveMessagingOptions({ serviceName: 'svc', maxRedeliveries }, {}));
+  const next = jest.fn((): void | Promise<void> => undefined);
+  const deliver = (type: string, parts: RawParts = {}) => deliveryOf(handlerFor(InvoiceIssued), rawDelivery(type, parts));
+  return { step, next, deliver };
+}
+
+describe('EnvelopeStep', () => {
+  it("goes on with a delivery of the handler's type and schema version, returning what the rest returns", () => {
+    const { step, next, deliver } = setup();
+    const rest = Promise.resolve();
+    next.mockReturnValue(rest);
+
+    const result = step.handle(deliver('invoice.issued', { headers: { 'x-schema-version': 2 } }), next);
+
+    expect(next).toHaveBeenCalledTimes(1);
+    expect(result).toBe(rest);
+  });
+
+  it('goes on with an older schema version, and with a delivery that has no type property or no version', () => {
+    const { step, next, deliver } = setup();
+
+    step.handle(deliver('invoice.issued', { headers: { 'x-schema-version': 1 } }), next);
+    step.handle(deliver('invoice.issued', { properties: { type: undefined } }), next);
+
+    expect(next).toHaveBeenCalledTimes(2);
+  });
+
+  it("refuses a delivery of another type as undecodable, before the rest runs", () => {
+    const { step, next, deliver } = setup();
+
+    expect(() => step.handle(deliver('invoice.voided'), next)).toThrow(MessageDecodeError);
+    expect(() => step.handle(deliver('invoice.voided'), next)).toThrow('Unknown message type "invoice.voided" for a handler of "invoice.issued"');
+    expect(next).not.toHaveBeenCalled();
+  });
+
+  it('refuses a schema version newer than the handler knows, before the rest runs', () => {
+    const { step, next, deliver } = setup();
+
+    expect(() => step.handle(deliver('invoice.issued', { headers: { 'x-schema-version': 3 } }), next)).toThrow(MessageDecodeError);
+    expect(next).not.toHaveBeenCalled();
+  });
+
+  it("fails a delivery redelivered more often than the module's maxRedeliveries, before the rest runs", () => {
+    const { step, next, deliver } = setup(2);
+
+    expect(() => step.handle(deliver('invoice.issued', { headers: { 'x-delivery-count': 3 }, redelivered: true }), next)).toThrow(RedeliveryLimitError);
+    expect(next).not.toHaveBeenCalled();
+  });
+
+  it('lets the same redeliveries through under a higher maxRedeliveries', () => {
+    const { step, next, deliver } = setup(5);
+
+    step.handle(deliver('invoice.issued', { headers: { 'x-delivery-count': 3 }, redelivered: true }), next);
+
+    expect(next).toHaveBeenCalledTimes(1);
+  });
+});

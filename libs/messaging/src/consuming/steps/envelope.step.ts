@@ -1,0 +1,21 @@
+// Step "envelope": checks what the delivery says about itself before its body is read (see envelope.ts). The ids,
+// attempt and headers were read into the MessageContext when it arrived.
+import { Inject, Injectable } from '@nestjs/common';
+import { MESSAGING_OPTIONS } from '../../messaging.constants';
+import type { ResolvedMessagingOptions } from '../../options/messaging-options';
+import type { ConsumeStep, NextStep } from '../consume-step';
+import type { Delivery } from '../delivery';
+import { assertExpectedType, assertKnownSchemaVersion, assertWithinRedeliveryLimit } from '../envelope';
+
+@Injectable()
+export class EnvelopeStep implements ConsumeStep {
+  constructor(@Inject(MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions) {}
+
+  handle(delivery: Delivery, next: NextStep): void | Promise<void> {
+    const { context, handler, raw } = delivery;
+    assertWithinRedeliveryLimit(context, this.options.maxRedeliveries);
+    assertExpectedType(raw.properties.type, handler.messageClass);
+    assertKnownSchemaVersion(context.schemaVersion, handler.messageClass);
+    return next();
+  }
+}

@@ -1,0 +1,162 @@
+// Step "outcome": what the steps after it return or throw becomes the delivery's fate, decided by decideOutcome (the
+// one place for it) and carried out here: ack; a retry copy through the delay exchanges; or a dead-letter copy with
+// the reasons in its headers, then a fault event. The delivery is acked only once its copy is confirmed; a copy that
+// cannot be published gives the delivery back to its queue. Never throws.
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import type { ConsumeMessage, Options } from 'amqplib';
+import { deadLetterHeaders, errorMessage, retryHeaders } from '../../dead-letter/dead-letter-headers';
+import { faultOf, type Fault } from '../../dead-letter/fault';
+import type { HandlerDefinition } from '../../handlers/handler-definition';
+import { NO_INSTRUMENTATION, type ConsumerInstrumentation, type MessagingInstrumentation } from '../../instrumentation/messaging-instrumentation';
+import { MESSAGING_INSTRUMENTATION, MESSAGING_OPTIONS } from '../../messaging.constants';
+import type { ResolvedMessagingOptions } from '../../options/messaging-options';
+import { buildOutgoingMessage } from '../../publishing/outgoing-message';
+import { DelayScheduler } from '../../retry/delay-scheduler';
+import { MessageHeaders, TopologyNames } from '../../topology/topology-names';
+import { recordSpanError } from '../../tracing/message-tracing';
+import type { ConsumeStep, NextStep } from '../consume-step';
+import type { Delivery } from '../delivery';
+import type { MessageContext } from '../message-context';
+import { decideOutcome, type Outcome } from '../outcome';
+
+type Failure = Exclude<Outcome, { action: 'ack' }>;
+
+@Injectable()
+export class OutcomeStep implements ConsumeStep {
+  private readonly logger = new Logger('Messaging');
+  private readonly instruments = new WeakMap<HandlerDefinition, ConsumerInstrumentation>();
+  private readonly instrumentation: MessagingInstrumentation;
+
+  constructor(
+    @Inject(MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
+    private readonly names: TopologyNames,
+    private readonly delays: DelayScheduler,
+    @Optional() @Inject(MESSAGING_INSTRUMENTATION) instrumentation?: MessagingInstrumentation,
+  ) {
+    this.instrumentation = instrumentation ?? NO_INSTRUMENTATION;
+  }
+
+  forHandler(handler: HandlerDefinition): ConsumeStep {
+    this.instruments.set(handler, this.instrumentation.forConsumer(handler.queue, handler.messageClass.messageType));
+    return this;
+  }
+
+  handle(delivery: Delivery, next: NextStep): void | Promise<void> {
+    let result: void | Promise<void>;
+    try {
+      result = next();
+    } catch (error) {
+      return this.failed(delivery, error);
+    }
+    if (isThenable(result)) {
+      return Promise.resolve(result).then(
+        () => this.succeeded(delivery),
+        (error: unknown) => this.failed(delivery, error),
+      );
+    }
+    this.succeeded(delivery);
+  }
+
+  private succeeded(delivery: Delivery): void {
+    delivery.channel.ack(delivery);
+    this.measure(delivery, delivery.duplicate ? 'duplicate' : 'ack');
+    // Debug: a line per message at info costs more CPU than the rest of the consume path (see bench/README.md).
+    if (!delivery.duplicate) this.logger.debug({ event: 'message.acked', ...logFields(delivery) });
+  }
+
+  private async failed(delivery: Delivery, error: unknown): Promise<void> {
+    recordSpanError(error);
+    let outcome: Failure;
+    try {
+      outcome = decideOutcome(error, delivery.context.attempt, delivery.handler) as Failure;
+    } catch (classifierError) {
+      // A classifier of the user's threw: the message is kept, with the handler's own error, for a person to look at.
+      this.logger.error({ event: 'message.classifier_failed', ...logFields(delivery), reason: errorMessage(classifierError) });
+      outcome = { action: 'dead-letter', reason: 'permanent', error };
+    }
+    try {
+      if (outcome.action === 'retry') await this.scheduleRetry(delivery, outcome);
+      else await this.deadLetter(delivery, outcome);
+    } catch (publishError) {
+      // The copy did not reach the broker: give the delivery back rather than lose it.
+      this.logger.error({ event: 'message.settle_publish_failed', ...logFields(delivery), reason: errorMessage(publishError) });
+      await delivery.channel.requeue(delivery);
+      return;
+    }
+    delivery.channel.ack(delivery);
+    this.measure(delivery, outcome.action, outcome.action === 'dead-letter' ? outcome.reason : undefined);
+  }
+
+  private async scheduleRetry(delivery: Delivery, outcome: Extract<Outcome, { action: 'retry' }>): Promise<void> {
+    const { raw, handler, context } = delivery;
+    const route = this.delays.route(handler.queue, outcome.delayMs);
+    await delivery.channel.publish(route.exchange, route.routingKey, raw.content, copyProperties(raw, { ...retryHeaders(raw, context.attempt), ...route.headers }));
+    this.logger.warn({ event: 'message.retry_scheduled', ...logFields(delivery), delayMs: outcome.delayMs, reason: errorMessage(outcome.error) });
+  }
+
+  private async deadLetter(delivery: Delivery, outcome: Extract<Outcome, { action: 'dead-letter' }>): Promise<void> {
+    const { raw, handler, context } = delivery;
+    const headers = deadLetterHeaders(raw, { reason: outcome.reason, error: outcome.error, attempt: context.attempt, queue: handler.queue, handler: handler.name });
+    await delivery.channel.publish(this.names.deadLetterExchange, this.names.deadLetterQueue(handler.queue), raw.content, copyProperties(raw, headers));
+    this.logger.error({ event: 'message.dead_lettered', ...logFields(delivery), errorType: outcome.reason, reason: errorMessage(outcome.error) });
+    await this.publishFault(delivery, headers);
+  }
+
+  /** The dead letter is safe in its queue: a fault event that cannot be built or sent is reported, not retried. */
+  private async publishFault(delivery: Delivery, headers: Record<string, unknown>): Promise<void> {
+    if (!this.options.publishFaults) return;
+    const { raw, handler, context } = delivery;
+    try {
+      const fault: Fault = {
+        messageId: context.messageId,
+        messageType: handler.messageClass.messageType,
+        correlationId: context.correlationId,
+        queue: handler.queue,
+        handler: handler.name,
+        errorType: String(headers[MessageHeaders.errorType]),
+        errorMessage: String(headers[MessageHeaders.errorMessage]),
+        attempts: context.attempt,
+        failedAt: String(headers[MessageHeaders.lastFailedAt]),
+        message: parseObject(raw.content),
+      };
+      const outgoing = buildOutgoingMessage(faultOf(handler.messageClass), fault, this.options.exchange, this.options.serviceName, {
+        correlationId: context.correlationId,
+        causationId: context.messageId,
+      });
+      await delivery.channel.publish(outgoing.exchange, outgoing.routingKey, outgoing.content, outgoing.properties);
+    } catch (error) {
+      this.logger.error({ event: 'fault.publish_failed', queue: handler.queue, messageId: context.messageId, reason: errorMessage(error) });
+    }
+  }
+
+  private measure(delivery: Delivery, outcome: 'ack' | 'duplicate' | 'retry' | 'dead-letter', reason?: string): void {
+    this.instruments.get(delivery.handler)?.outcome(outcome, (performance.now() - delivery.receivedAt) / 1000, reason);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<void> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+function logFields({ handler, context }: { handler: HandlerDefinition; context: MessageContext }) {
+  return { queue: handler.queue, messageId: context.messageId, type: context.messageType, correlationId: context.correlationId, attempt: context.attempt };
+}
+
+/**
+ * Properties for a copy of a delivery (retry, dead letter): identity and content kept, persistent. Not `expiration`
+ * (a dead letter must not expire, a delay must not be cut short) and not `userId` (the broker checks it against the
+ * consumer's own login and would refuse the copy).
+ */
+function copyProperties(raw: ConsumeMessage, headers: Record<string, unknown>): Options.Publish {
+  const { messageId, type, timestamp, contentType, contentEncoding, correlationId, appId, priority, replyTo } = raw.properties;
+  return { messageId, type, timestamp, contentType, contentEncoding, correlationId, appId, priority, replyTo, headers, persistent: true };
+}
+
+function parseObject(content: Buffer): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(content.toString('utf8'));
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,22 @@
+// What the library knows of one message handler once it has been found: the method, its queue and its policies.
+import type { MessageClass } from '@app/messaging-core';
+import type { ErrorClassifier } from '../errors/classify-error';
+import type { IdempotentOptions } from '../idempotency/idempotent.decorator';
+import type { ResolvedRetry } from '../options/messaging-options';
+
+export interface HandlerDefinition {
+  /** `Class.method`, for logs and the x-handler header. */
+  readonly name: string;
+  /** The provider instance and the name of its decorated method. */
+  readonly instance: object;
+  readonly methodName: string;
+  readonly messageClass: MessageClass;
+  readonly queue: string;
+  /** Unacknowledged deliveries at once. */
+  readonly prefetch: number;
+  readonly retry: ResolvedRetry;
+  /** Handler rules first, then the module's; the library's own rules come last (see classifyError). */
+  readonly classifiers: readonly ErrorClassifier[];
+  /** Present on handlers marked @Idempotent. */
+  readonly idempotent?: IdempotentOptions<object>;
+}

@@ -1,0 +1,15 @@
+// Public API of the service kit: what a service needs around its messaging (logs, metrics, health, correlation,
+// the admin API, graceful shutdown), each an explicit module, and ServiceKitModule to import them together.
+// Tracing has its own light entry point: @app/service-kit/tracing.
+export { ServiceKitModule, type ServiceKitOptions } from './service-kit.module';
+export { LoggingModule, loggerParams, type LoggingOptions } from './logging/logging.module';
+export { MetricsModule } from './metrics/metrics.module';
+export { MessagingMetrics } from './metrics/messaging-metrics';
+export { HealthModule } from './health/health.module';
+export { Readiness } from './health/readiness';
+export { CorrelationModule } from './correlation/correlation.module';
+export { CorrelationIdMiddleware, CORRELATION_HTTP_HEADER } from './correlation/correlation-id.middleware';
+export { AdminModule, resolveAdminOptions } from './admin/admin.module';
+export { AdminTokenGuard, type AdminOptions } from './admin/admin-token.guard';
+export { DeadLetterAdminController } from './admin/dead-letter-admin.controller';
+export { enableGracefulShutdown, shutdownTrigger, type GracefulShutdownOptions, type ShutdownTrigger } from './lifecycle/graceful-shutdown';

@@ -1,0 +1,174 @@
+// Prometheus metrics of the messaging library: consume outcomes, handler durations, publishes, the outbox, queue depths.
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ConsumeOutcome, ConsumerInstrumentation, InstrumentationSamplers, MessagingInstrumentation, PublishInstrumentation } from '@app/messaging';
+
+@Injectable()
+export class MessagingMetrics implements MessagingInstrumentation {
+  /** The registry served at /metrics; an application may register its own metrics on it. */
+  readonly registry = new Registry();
+  private readonly samplers: InstrumentationSamplers = {};
+  private readonly publishSeries = new Map<string, PublishInstrumentation>();
+
+  readonly consumed = new Counter({
+    name: 'messaging_messages_consumed_total',
+    help: 'Deliveries taken from a queue',
+    labelNames: ['queue', 'type'] as const,
+    registers: [this.registry],
+  });
+  readonly acked = new Counter({
+    name: 'messaging_messages_acked_total',
+    help: 'Deliveries handled successfully and acknowledged',
+    labelNames: ['queue', 'type'] as const,
+    registers: [this.registry],
+  });
+  readonly retried = new Counter({
+    name: 'messaging_messages_retried_total',
+    help: 'Deliveries that failed transiently and were scheduled for a later attempt',
+    labelNames: ['queue', 'type'] as const,
+    registers: [this.registry],
+  });
+  readonly deadLettered = new Counter({
+    name: 'messaging_messages_dead_lettered_total',
+    help: 'Messages moved to their dead-letter queue, by reason',
+    labelNames: ['queue', 'type', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly duplicates = new Counter({
+    name: 'messaging_messages_duplicates_skipped_total',
+    help: 'Deliveries acknowledged without running the handler because they were already handled',
+    labelNames: ['queue', 'type'] as const,
+    registers: [this.registry],
+  });
+  readonly handlerDuration = new Histogram({
+    name: 'messaging_handler_duration_seconds',
+    help: 'Time from delivery to outcome, by message type and outcome',
+    labelNames: ['type', 'outcome'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly published = new Counter({
+    name: 'messaging_publish_confirms_total',
+    help: 'Publishes confirmed by the broker',
+    labelNames: ['exchange', 'type'] as const,
+    registers: [this.registry],
+  });
+  readonly publishFailures = new Counter({
+    name: 'messaging_publish_failures_total',
+    help: 'Publishes the broker did not confirm (nack, timeout, connection lost)',
+    labelNames: ['exchange', 'type'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    // Each pair of gauges reads one sample per scrape (one broker or database round trip, not two); undefined while
+    // nothing reports (no outbox, no consumers).
+    const outbox = sharedPerScrape(() => this.samplers.outboxPending?.().catch(() => undefined) ?? Promise.resolve(undefined));
+    const depths = sharedPerScrape(() => this.samplers.queueDepths?.().catch(() => []) ?? Promise.resolve([]));
+    new Gauge({
+      name: 'messaging_outbox_pending_rows',
+      help: 'Outbox rows not yet published',
+      registers: [this.registry],
+      async collect() {
+        const pending = await outbox();
+        if (pending) this.set(pending.count);
+      },
+    });
+    new Gauge({
+      name: 'messaging_outbox_oldest_pending_age_seconds',
+      help: 'Age of the oldest outbox row not yet published (0 when none)',
+      registers: [this.registry],
+      async collect() {
+        const pending = await outbox();
+        if (pending) this.set(pending.oldestAgeMs / 1000);
+      },
+    });
+    // Passive queue checks on the broker, at scrape time.
+    new Gauge({
+      name: 'messaging_queue_depth',
+      help: 'Messages ready in a handler queue (sampled at scrape)',
+      labelNames: ['queue'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const depth of await depths()) this.set({ queue: depth.queue }, depth.messages);
+      },
+    });
+    new Gauge({
+      name: 'messaging_dead_letter_queue_depth',
+      help: "Messages in a handler queue's dead-letter queue (sampled at scrape)",
+      labelNames: ['queue'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const depth of await depths()) this.set({ queue: depth.queue }, depth.deadLetters);
+      },
+    });
+  }
+
+  /** Lets the outbox relay and the consumer supervisor report what is sampled at scrape time. */
+  setSampler<K extends keyof InstrumentationSamplers>(key: K, sampler: InstrumentationSamplers[K]): void {
+    this.samplers[key] = sampler;
+  }
+
+  /** Counts an outcome; a skipped duplicate is acked too (it counts as both), with its own duration label. */
+  consumeOutcome(queue: string, type: string, outcome: ConsumeOutcome, seconds: number, reason?: string): void {
+    if (outcome === 'duplicate') this.duplicates.inc({ queue, type });
+    if (outcome === 'ack' || outcome === 'duplicate') this.acked.inc({ queue, type });
+    else if (outcome === 'retry') this.retried.inc({ queue, type });
+    else if (outcome === 'dead-letter') this.deadLettered.inc({ queue, type, reason: reason ?? 'unknown' });
+    this.handlerDuration.observe({ type, outcome }, seconds);
+  }
+
+  /** The publish counters of an exchange and message type, their labelled series looked up once. */
+  forPublish(exchange: string, type: string): PublishInstrumentation {
+    const key = `${exchange}\u0000${type}`;
+    let metrics = this.publishSeries.get(key);
+    if (!metrics) {
+      const confirmed = this.published.labels({ exchange, type });
+      const failed = this.publishFailures.labels({ exchange, type });
+      metrics = { confirmed: () => confirmed.inc(), failed: () => failed.inc() };
+      this.publishSeries.set(key, metrics);
+    }
+    return metrics;
+  }
+
+  /**
+   * The consume metrics of one queue, with the labelled series of the usual outcomes looked up once: finding a
+   * series by its label object costs more than counting.
+   */
+  forConsumer(queue: string, type: string): ConsumerInstrumentation {
+    const consumed = this.consumed.labels({ queue, type });
+    const acked = this.acked.labels({ queue, type });
+    const ackDuration = this.handlerDuration.labels({ type, outcome: 'ack' });
+    const duplicateDuration = this.handlerDuration.labels({ type, outcome: 'duplicate' });
+    const duplicates = this.duplicates.labels({ queue, type });
+    return {
+      consumed: () => consumed.inc(),
+      outcome: (outcome, seconds, reason) => {
+        if (outcome === 'ack') {
+          acked.inc();
+          ackDuration.observe(seconds);
+        } else if (outcome === 'duplicate') {
+          acked.inc();
+          duplicates.inc();
+          duplicateDuration.observe(seconds);
+        } else {
+          this.consumeOutcome(queue, type, outcome, seconds, reason);
+        }
+      },
+    };
+  }
+}
+
+/** Calls made while one is in flight (the gauges of one scrape) share its result. */
+function sharedPerScrape<T>(sample: () => Promise<T>): () => Promise<T> {
+  let inFlight: Promise<T> | undefined;
+  return () => {
+    inFlight ??= sample().finally(() => {
+      setImmediate(() => (inFlight = undefined));
+    });
+    return inFlight;
+  };
+}

@@ -1,0 +1,3 @@
+// Injection tokens of the service kit.
+
+export const ADMIN_OPTIONS = Symbol('ADMIN_OPTIONS');

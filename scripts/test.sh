@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# npm test: on the project's Node (scripts/with-node.sh), installs the dependencies when needed, type-checks the
+# workspace, then runs Jest twice: everything but the fault specs, then the fault specs (they stop and start the
+# broker, so they run alone).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/with-node.sh
+echo "node $WITH_NODE"
+
+bash scripts/install-dependencies.sh
+npm run typecheck
+npm run jest
+npm run jest -- --config jest.faults.config.js --passWithNoTests
