@@ -1,6 +1,7 @@
 // `npm run check:deps`: the workspace's import graph, checked in CI. No import cycles, and each library imports only
 // what its weight allows (see the README's layout): contracts and the light library load no I/O package.
-const IO_PACKAGES = '^(amqplib|amqp-connection-manager|pg|drizzle-orm|@electric-sql|ioredis|pino|pino-http|nestjs-pino|@opentelemetry|prom-client|@nestjs|rxjs|express)(/|$)';
+const IO_PACKAGES =
+  '(^|/)node_modules/(@types/)?(amqplib|amqp-connection-manager|pg|drizzle-orm|@electric-sql|ioredis|pino|pino-http|nestjs-pino|@opentelemetry|prom-client|@nestjs|rxjs|express)(/|$)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -24,7 +25,7 @@ module.exports = {
       severity: 'error',
       comment: 'messaging-core and the contracts describe messages; they load no broker, database, log or Nest package.',
       from: { path: '^libs/(messaging-core|contracts)/src', pathNot: '\\.spec\\.ts$|/schema/message-discovery\\.ts$' },
-      to: { path: IO_PACKAGES, dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'] },
+      to: { path: IO_PACKAGES },
     },
     {
       name: 'core-depends-on-nothing-of-ours',
@@ -48,13 +49,14 @@ module.exports = {
     {
       name: 'libraries-do-not-import-apps',
       severity: 'error',
-      from: { path: '^libs/' },
+      comment: "A library's code never reaches into the apps, the command line or the test helpers (its specs may).",
+      from: { path: '^libs/[^/]+/src/', pathNot: '\\.spec\\.ts$' },
       to: { path: '^(apps|src|test|bench)/' },
     },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(node_modules|dist|\\.data|tools)/' },
+    exclude: { path: '(^|/)(dist|\\.data|tools)/' },
     tsConfig: { fileName: 'tsconfig.json' },
     // Type-only imports count too: a cycle through types is still a cycle for a reader.
     tsPreCompilationDeps: true,

@@ -2,7 +2,7 @@
 # npm run demo: everything a fresh clone needs, then the demo. RabbitMQ is required; PostgreSQL only with DATABASE_URL.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-source scripts/with-node.sh   # the system's node when >= 22.12, else the Node 24 pinned in tools/node
+source scripts/with-node.sh   # the system's node when >= 22.15, else the Node 24 pinned in tools/node
 echo "node $WITH_NODE"
 
 if [ -n "${DATABASE_URL:-}" ]; then

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm test: on the project's Node (scripts/with-node.sh), installs the dependencies when needed, type-checks the
-# workspace, then runs Jest twice: everything but the fault specs, then the fault specs (they stop and start the
-# broker, so they run alone).
+# workspace, checks its import graph (no cycles, each library within its weight), then runs Jest twice: everything
+# but the fault specs, then the fault specs (they stop and start the broker, so they run alone).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/with-node.sh
@@ -9,5 +9,6 @@ echo "node $WITH_NODE"
 
 bash scripts/install-dependencies.sh
 npm run typecheck
+npm run check:deps
 npm run jest
 npm run jest -- --config jest.faults.config.js --passWithNoTests

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the project on Node >= 22.12 whatever the system has: the system's node when it is recent enough, else the
+# Runs the project on Node >= 22.15 whatever the system has: the system's node when it is recent enough, else the
 # Node 24 LTS pinned in tools/node (the npm registry's node-linux-<cpu> package, integrity-checked by tools/node's lock
 # file; installed with `npm ci --prefix tools/node` on first use and whenever tools/node/package.json pins another version).
 #
@@ -11,7 +11,7 @@
 # Nested calls (an npm script that runs another) find a recent node on PATH and only exec their command.
 
 with_node_main() {
-  local root tools want_major=22 want_minor=12 version major minor rest os cpu pkg wanted bin
+  local root tools want_major=22 want_minor=15 version major minor rest os cpu pkg wanted bin
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
   tools="$root/tools/node"
 

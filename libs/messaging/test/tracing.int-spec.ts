@@ -3,7 +3,7 @@
 import { Body, Controller, Inject, Injectable, Post, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { SpanKind } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { IsString } from 'class-validator';
 import { sql } from 'drizzle-orm';
 import request from 'supertest';

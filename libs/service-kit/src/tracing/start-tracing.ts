@@ -6,7 +6,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, NoopSpanProcessor } from '@opentelemetry/sdk-trace';
 
 export interface TracingOptions {
   serviceName: string;
@@ -20,7 +20,7 @@ export function startTracing(options: TracingOptions): NodeSDK {
     resource: resourceFromAttributes({ 'service.name': process.env.OTEL_SERVICE_NAME ?? options.serviceName }),
     // Always one processor: with none the SDK would not trace at all (no ids in logs, no context in headers), and
     // without an explicit list it would export to an OTLP endpoint on localhost by itself.
-    spanProcessors: [endpoint ? new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` })) : new NoopSpanProcessor()],
+    spanProcessors: [endpoint ? new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }) }) : new NoopSpanProcessor()],
     instrumentations: [
       new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => /^\/(health|metrics)/.test(request.url ?? '') }),
       new ExpressInstrumentation(),
