@@ -5,7 +5,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/with-node.sh   # the system's node when >= 22.15, else the Node 24 pinned in tools/node
 echo "node $WITH_NODE"
 
-if [ -n "${DATABASE_URL:-}" ]; then
+# DATABASE_URL from the environment, else from the .env file (or ENV_FILE) that the demo reads too.
+database_url=${DATABASE_URL:-$(node -e 'try { const f = process.env.ENV_FILE || ".env"; process.stdout.write(require("node:util").parseEnv(require("node:fs").readFileSync(f, "utf8")).DATABASE_URL || "") } catch {}')}
+if [ -n "$database_url" ]; then
   bash scripts/ensure-services.sh --rabbitmq --postgres
 else
   bash scripts/ensure-services.sh --rabbitmq

@@ -1,5 +1,8 @@
 // Entry point of the project's command-line tools: `node dist/src/main.js <command> [args]`.
-// Each command is one entry of COMMANDS: a function from (argv, io) to an exit code.
+// Each command is one entry of COMMANDS: a function from (argv, io) to an exit code. The .env file (or ENV_FILE) is
+// read first, as the services do; a configuration error ends the command with one line and exit code 2.
+import { ConfigError } from '@app/messaging';
+import { loadEnvFile } from '@app/service-kit';
 import { runDemoCommand } from './demo/demo-command';
 import { runDlqCommand, type CommandIo } from './dlq/dlq-command';
 
@@ -35,7 +38,14 @@ async function main(argv: string[]): Promise<number> {
     io.stderr.write(`${name === undefined ? 'missing command' : `unknown command "${name}"`}\n${USAGE}`);
     return 2;
   }
-  return command.run(rest, io);
+  try {
+    loadEnvFile();
+    return await command.run(rest, io);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.stderr.write(`${name}: config error: ${error.message}\n`);
+    return 2;
+  }
 }
 
 main(process.argv.slice(2)).then(

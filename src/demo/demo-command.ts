@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import amqplib from 'amqplib';
 import { Client } from 'pg';
-import { DEFAULT_AMQP_URL, MessageHeaders, redactUrl } from '@app/messaging';
-import { projectRoot } from '@app/persistence';
+import { amqpUrlFromEnv, DEFAULT_AMQP_URL, envPort, envString, MessageHeaders, redactUrl } from '@app/messaging';
+import { databaseUrlFromEnv, projectRoot } from '@app/persistence';
 import { OrderCreated } from '@app/contracts';
 import type { CommandIo } from '../dlq/dlq-command';
 import { ServiceRunner } from './service-runner';
@@ -45,21 +45,26 @@ export async function runDemoCommand(argv: string[], io: CommandIo): Promise<num
   }
 
   const root = projectRoot();
-  const amqpUrl = process.env.AMQP_URL ?? DEFAULT_AMQP_URL;
-  const adminToken = process.env.ADMIN_TOKEN ?? randomBytes(12).toString('hex');
-  const databases = await serviceDatabases(process.env.DATABASE_URL);
+  // Read and checked before anything starts: a wrong one ends the command with one line (see main.ts).
+  const env = process.env;
+  const amqpUrl = amqpUrlFromEnv(env) ?? DEFAULT_AMQP_URL;
+  const adminToken = envString(env, 'ADMIN_TOKEN') ?? randomBytes(12).toString('hex');
+  const databaseUrl = databaseUrlFromEnv(env);
+  const notificationsPort = envPort(env, 'NOTIFICATIONS_PORT') ?? 3001;
+  const ordersPort = envPort(env, 'ORDERS_PORT') ?? 3000;
+  const databases = await serviceDatabases(databaseUrl);
   const common = { AMQP_URL: amqpUrl, ADMIN_TOKEN: adminToken };
   const notifications = new ServiceRunner({
     name: 'notifications',
     entry: join(root, 'dist/apps/notifications/src/main.js'),
-    port: Number(process.env.NOTIFICATIONS_PORT ?? 3001),
+    port: notificationsPort,
     env: { ...common, ...(databases ? { DATABASE_URL: databases.notifications } : {}) },
     logFile: join(root, '.data/demo/notifications.log'),
   });
   const orders = new ServiceRunner({
     name: 'orders',
     entry: join(root, 'dist/apps/orders/src/main.js'),
-    port: Number(process.env.ORDERS_PORT ?? 3000),
+    port: ordersPort,
     env: { ...common, ...(databases ? { DATABASE_URL: databases.orders } : {}) },
     logFile: join(root, '.data/demo/orders.log'),
   });

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AmqpConnection, DEFAULT_AMQP_URL, DeadLetterAdmin, DeadLetterNotFoundError, DeadLetterQueueNotFoundError, InvalidReplaySelectorError, MessagingConfigError, MessagingModule, NotADeadLetterQueueError, redactUrl, type DeadLetterListing, type ReplaySelector } from '@app/messaging';
+import { AmqpConnection, amqpUrlFromEnv, ConfigError, DEFAULT_AMQP_URL, DeadLetterAdmin, DeadLetterNotFoundError, DeadLetterQueueNotFoundError, InvalidReplaySelectorError, MessagingModule, NotADeadLetterQueueError, redactUrl, type DeadLetterListing, type ReplaySelector } from '@app/messaging';
 
 /** Where a command reads and writes; the real process streams in main.ts, buffers in tests. */
 export interface CommandIo {
@@ -172,16 +172,18 @@ async function withAdmin(
   io: CommandIo,
   work: (admin: DeadLetterAdmin) => Promise<number>,
 ): Promise<number> {
-  const url = stringOption(values.url) ?? process.env.AMQP_URL ?? DEFAULT_AMQP_URL;
-  const exchange = stringOption(values.exchange) ?? process.env.AMQP_EXCHANGE;
+  let url: string;
   let app: INestApplicationContext;
   try {
+    url = stringOption(values.url) ?? amqpUrlFromEnv() ?? DEFAULT_AMQP_URL;
+    // Without --exchange, MessagingModule reads (and checks) AMQP_EXCHANGE itself.
+    const exchange = stringOption(values.exchange);
     app = await NestFactory.createApplicationContext(
       MessagingModule.forRoot({ serviceName: 'dlq-tool', consume: false, url, exchange, reconnect: { initialDelayMs: 100, maxDelayMs: 1000 } }),
       { logger: false, abortOnError: false },
     );
   } catch (error) {
-    if (error instanceof MessagingConfigError) return usageError(io, error.message, '');
+    if (error instanceof ConfigError) return usageError(io, `config error: ${error.message}`, '');
     io.stderr.write(`dlq: could not start: ${firstSentence(error)}\n`);
     return 1;
   }

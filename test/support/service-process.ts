@@ -17,7 +17,12 @@ const INHERITED_ENV = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ', 'LOG_LEVEL', 'LOG
 export type AppName = 'orders' | 'notifications';
 
 export interface ServiceProcessOptions {
-  app: AppName;
+  /** A sample app (AppName), or another app under `root`, such as one that `npm run new:service` wrote. */
+  app: string;
+  /** Repository to run it in: its working directory. Default this one. */
+  root?: string;
+  /** Entry file, relative to `root`: a `.ts` runs through register-ts (default `apps/<app>/src/main.ts`), a `.js` (a build) as it is. */
+  entry?: string;
   /** AMQP_URL: the test's own vhost (createTestVhost). */
   amqpUrl: string;
   /** DATABASE_URL for a PostgreSQL database, DATA_DIR for a PGlite one (createTestDatabase). */
@@ -208,6 +213,11 @@ export class ServiceProcesses {
     }
   }
 
+  /** Starts an app on a free port without waiting for it: for a start that is meant to fail (see waitForExit). */
+  async launch(options: ServiceProcessOptions): Promise<ServiceProcess> {
+    return this.spawn(options, await freePort());
+  }
+
   /** SIGTERM to every process still running, in parallel; a process that does not stop in time is killed. */
   async stopAll(timeoutMs = 15_000): Promise<void> {
     await Promise.all(this.all.map((service) => service.stop('SIGTERM', timeoutMs).catch(() => undefined)));
@@ -232,13 +242,16 @@ export class ServiceProcesses {
     }
     Object.assign(env, {
       NO_COLOR: '1',
+      // A developer's .env must not reach the app: everything it configures from is set here.
+      ENV_FILE: '/dev/null',
       PORT: String(port),
       AMQP_URL: options.amqpUrl,
       ...(options.database.kind === 'postgres' ? { DATABASE_URL: options.database.url ?? '' } : { DATA_DIR: options.database.dataDir }),
       ...options.env,
     });
-    const child = spawn(process.execPath, ['-r', './test/support/register-ts.js', `apps/${options.app}/src/main.ts`], {
-      cwd: ROOT,
+    const entry = options.entry ?? `apps/${options.app}/src/main.ts`;
+    const child = spawn(process.execPath, entry.endsWith('.ts') ? ['-r', './test/support/register-ts.js', entry] : [entry], {
+      cwd: options.root ?? ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

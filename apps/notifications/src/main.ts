@@ -1,15 +1,18 @@
 // Starts the notification service: HTTP on PORT (default 3001); SIGTERM drains in-flight messages and exits cleanly.
+// A configuration error (a wrong variable or option) stops the start with one line on stderr and exit code 1.
 import './tracing';
 import { NestFactory } from '@nestjs/core';
-import { enableGracefulShutdown } from '@app/service-kit';
+import { enableGracefulShutdown, RUN_SERVICE_OPTIONS, runService } from '@app/service-kit';
 import { Logger } from 'nestjs-pino';
 import { NotificationsAppModule } from './notifications-app.module';
+import { notificationsConfig, type NotificationsConfig } from './notifications-config';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(NotificationsAppModule, { bufferLogs: true });
+  const app = await NestFactory.create(NotificationsAppModule, RUN_SERVICE_OPTIONS);
   app.useLogger(app.get(Logger));
+  app.flushLogs();
   enableGracefulShutdown(app);
-  await app.listen(Number(process.env.PORT ?? 3001));
+  await app.listen(app.get<NotificationsConfig>(notificationsConfig.KEY).port);
 }
 
-void bootstrap();
+void runService(bootstrap);

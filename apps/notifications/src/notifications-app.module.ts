@@ -1,5 +1,6 @@
 // The notification service: consumes order.created, sends e-mail through the sandbox provider, publishes results.
 import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
 import { MessagingModule } from '@app/messaging';
 import { DatabaseModule } from '@app/persistence';
 import { ServiceKitModule } from '@app/service-kit';
@@ -7,10 +8,12 @@ import { EmailSender } from './notifications/email-sender';
 import { NotificationsController } from './notifications/notifications.controller';
 import { OrderCreatedHandler } from './notifications/order-created.handler';
 import { SandboxEmailProvider } from './notifications/sandbox-email-provider';
+import { notificationsConfig } from './notifications-config';
 import { SERVICE_NAME } from './service-name';
 
 @Module({
   imports: [
+    ConfigModule.forRoot({ ignoreEnvFile: true, load: [notificationsConfig] }), // this app's own variables (.env is read by tracing.ts)
     ServiceKitModule.forRoot({ serviceName: SERVICE_NAME }), // logs, /metrics, /health, correlation ids, /admin
     MessagingModule.forRoot({ serviceName: SERVICE_NAME }),
     DatabaseModule.forRoot(), // PostgreSQL (DATABASE_URL) or the embedded one; migrations from apps/notifications/migrations

@@ -1,5 +1,9 @@
-// Loaded first by main.ts: OpenTelemetry must patch http and express before Nest loads them.
-import { startTracing } from '@app/service-kit/tracing';
+// Loaded first by main.ts: fills the environment from .env (when there is one), then starts OpenTelemetry, which must
+// patch http and express before Nest loads them. A configuration error here stops the start with one line.
+import { exitOnConfigError, loadEnvFile, startTracing } from '@app/service-kit/tracing';
 import { SERVICE_NAME } from './service-name';
 
-startTracing({ serviceName: SERVICE_NAME });
+exitOnConfigError(() => {
+  loadEnvFile();
+  startTracing({ serviceName: SERVICE_NAME });
+});

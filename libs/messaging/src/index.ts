@@ -3,8 +3,9 @@
 export * from '@app/messaging-core';
 export { MessagingModule, type MessagingModuleAsyncOptions } from './messaging.module';
 export {
+  AMQP_URL_FORM,
+  amqpUrlFromEnv,
   DEFAULT_AMQP_URL,
-  redactUrl,
   resolveMessagingOptions,
   type BackoffOptions,
   type DelayMode,

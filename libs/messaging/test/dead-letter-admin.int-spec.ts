@@ -328,6 +328,32 @@ describe('dead-letter replay tool', () => {
       expect(t.err()).toContain('Usage: dlq');
     });
 
+    it.each([
+      [{ AMQP_URL: 'http://rabbit:5672' }, 'dlq: config error: AMQP_URL="http://rabbit:5672" must be a URL starting with amqp:// or amqps://'],
+      [{ AMQP_EXCHANGE: 'domain events' }, 'dlq: config error: AMQP_EXCHANGE="domain events" must be letters, digits'],
+    ])('exits with 2 and one line naming the variable for a wrong %j, before it connects', async (env, line) => {
+      const saved = { AMQP_URL: process.env.AMQP_URL, AMQP_EXCHANGE: process.env.AMQP_EXCHANGE };
+      Object.assign(process.env, env);
+      try {
+        const t = terminal();
+
+        expect(await runDlqCommand(['list', DLQ], t.io)).toBe(2);
+        expect(t.err().split('\n').filter(Boolean)).toEqual([expect.stringContaining(line)]);
+      } finally {
+        for (const [name, value] of Object.entries(saved)) {
+          if (value === undefined) delete process.env[name];
+          else process.env[name] = value;
+        }
+      }
+    });
+
+    it('names the option, not a variable, for a wrong --url', async () => {
+      const t = terminal();
+
+      expect(await runDlqCommand(['list', DLQ, '--url', 'http://rabbit'], t.io)).toBe(2);
+      expect(t.err()).toMatch(/^dlq: config error: Invalid messaging option "url": "http:\/\/rabbit\/?" must be a URL starting with amqp:\/\//);
+    });
+
     it('fails with a clear message, quickly, when the broker cannot be reached', async () => {
       const t = terminal();
       const started = Date.now();

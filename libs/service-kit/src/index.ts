@@ -1,8 +1,9 @@
 // Public API of the service kit: what a service needs around its messaging (logs, metrics, health, correlation,
-// the admin API, graceful shutdown), each an explicit module, and ServiceKitModule to import them together.
-// Tracing has its own light entry point: @app/service-kit/tracing.
+// the admin API, graceful shutdown, a start that stops on a configuration error with one line), each an explicit
+// module, and ServiceKitModule to import them together. Tracing (and the .env file) has its own light entry point:
+// @app/service-kit/tracing.
 export { ServiceKitModule, type ServiceKitOptions } from './service-kit.module';
-export { LoggingModule, loggerParams, type LoggingOptions } from './logging/logging.module';
+export { LOG_FORMATS, LOG_LEVELS, LoggingModule, loggerParams, resolveLogging, type LogFormat, type LoggingOptions, type LogLevel } from './logging/logging.module';
 export { MetricsModule } from './metrics/metrics.module';
 export { MessagingMetrics } from './metrics/messaging-metrics';
 export { HealthModule } from './health/health.module';
@@ -12,4 +13,7 @@ export { CorrelationIdMiddleware, CORRELATION_HTTP_HEADER } from './correlation/
 export { AdminModule, resolveAdminOptions } from './admin/admin.module';
 export { AdminTokenGuard, type AdminOptions } from './admin/admin-token.guard';
 export { DeadLetterAdminController } from './admin/dead-letter-admin.controller';
+export { loadEnvFile, type LoadEnvFileOptions } from './config/load-env-file';
+export { exitOnConfigError, exitWithConfigError, PROCESS_EXIT_IO, type ExitIo } from './lifecycle/exit-on-config-error';
+export { RUN_SERVICE_OPTIONS, runService } from './lifecycle/run-service';
 export { enableGracefulShutdown, shutdownTrigger, type GracefulShutdownOptions, type ShutdownTrigger } from './lifecycle/graceful-shutdown';

@@ -1,10 +1,11 @@
 // Sends e-mail through the provider behind a circuit breaker: while the provider keeps failing, sends fail fast
 // (as transient errors, so messages wait in the delay ladder instead of hammering it).
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { TransientError } from '@app/messaging';
 import { MessagingMetrics } from '@app/service-kit';
 import { Gauge } from 'prom-client';
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleType, type CircuitBreakerPolicy } from 'cockatiel';
+import { notificationsConfig, type NotificationsConfig } from '../notifications-config';
 import { ProviderUnavailableError, SandboxEmailProvider, type EmailMessage, type EmailReceipt } from './sandbox-email-provider';
 
 export class CircuitOpenError extends TransientError {
@@ -19,10 +20,11 @@ export class EmailSender {
   constructor(
     private readonly provider: SandboxEmailProvider,
     metrics: MessagingMetrics,
+    @Inject(notificationsConfig.KEY) config: NotificationsConfig,
   ) {
     this.breaker = circuitBreaker(handleType(ProviderUnavailableError), {
-      halfOpenAfter: Number(process.env.CIRCUIT_HALF_OPEN_AFTER_MS ?? 10_000),
-      breaker: new ConsecutiveBreaker(Number(process.env.CIRCUIT_FAILURE_THRESHOLD ?? 5)),
+      halfOpenAfter: config.circuitHalfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(config.circuitFailureThreshold),
     });
     this.breaker.onStateChange((state) => this.logger.warn({ event: 'circuit.state_changed', circuit: 'email-provider', state: CircuitState[state] }));
     const breaker = this.breaker;

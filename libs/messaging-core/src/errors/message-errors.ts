@@ -45,14 +45,3 @@ export class MessageDecodeError extends PermanentError {
 export class PublishError extends TransientError {
   override readonly name: string = 'PublishError';
 }
-
-/** Options given to the library are wrong; thrown at start, naming the key. */
-export class MessagingConfigError extends Error {
-  override readonly name: string = 'MessagingConfigError';
-  constructor(
-    readonly key: string,
-    problem: string,
-  ) {
-    super(`Invalid messaging option "${key}": ${problem}`);
-  }
-}

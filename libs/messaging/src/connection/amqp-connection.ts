@@ -6,7 +6,8 @@ import amqp, {
   type ChannelWrapper,
   type CreateChannelOpts,
 } from 'amqp-connection-manager';
-import { redactUrl, type ResolvedMessagingOptions } from '../options/messaging-options';
+import { redactUrl } from '@app/messaging-core';
+import type { ResolvedMessagingOptions } from '../options/messaging-options';
 import { coalesceFrameWrites } from './coalesced-writes';
 import { ReconnectBackoff } from './reconnect-backoff';
 

@@ -1,8 +1,8 @@
-import { MessagingConfigError } from '@app/messaging-core';
+import { EnvConfigError, MessagingConfigError } from '@app/messaging-core';
 import {
+  amqpUrlFromEnv,
   DEFAULT_AMQP_URL,
   DEFAULT_BACKOFF,
-  redactUrl,
   resolveMessagingOptions,
   resolveRetry,
   type MessagingModuleOptions,
@@ -22,6 +22,17 @@ function configErrorOf(options: MessagingModuleOptions, env: NodeJS.ProcessEnv =
     return error as MessagingConfigError;
   }
   throw new Error('expected a MessagingConfigError, but the options were accepted');
+}
+
+/** The EnvConfigError that resolving with `env` throws (fails the test if none is thrown). */
+function envErrorOf(env: NodeJS.ProcessEnv, options: MessagingModuleOptions = { serviceName: 'orders' }): EnvConfigError {
+  try {
+    resolve(options, env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(EnvConfigError);
+    return error as EnvConfigError;
+  }
+  throw new Error('expected an EnvConfigError, but the environment was accepted');
 }
 
 describe('resolveMessagingOptions', () => {
@@ -106,16 +117,60 @@ describe('resolveMessagingOptions', () => {
       expect(resolve({ serviceName: 'orders' }, { AMQP_PREFETCH: '' }).prefetch).toBe(20);
     });
 
-    it('rejects an AMQP_PREFETCH that is not a number, naming the prefetch option', () => {
-      const error = configErrorOf({ serviceName: 'orders' }, { AMQP_PREFETCH: 'lots' });
+    it.each([
+      ['AMQP_PREFETCH', 'abc', 'must be an integer from 1 to 65535'],
+      ['AMQP_PREFETCH', '0', 'must be an integer from 1 to 65535'],
+      ['AMQP_PREFETCH', '65536', 'must be an integer from 1 to 65535'],
+      ['AMQP_PREFETCH', '2.5', 'must be an integer from 1 to 65535'],
+      ['AMQP_PREFETCH', '1e3', 'must be an integer from 1 to 65535'],
+      ['AMQP_QUEUE_TYPE', 'stream', 'must be one of "quorum", "classic"'],
+      ['AMQP_QUEUE_TYPE', 'Quorum', 'must be one of "quorum", "classic"'],
+      ['AMQP_DELAY', 'timer', 'must be one of "ladder", "plugin", "auto"'],
+      ['AMQP_URL', 'rabbit.internal', 'must be a URL starting with amqp:// or amqps://, e.g. amqp://guest:guest@127.0.0.1:5672 (it is not a URL)'],
+      ['AMQP_URL', 'http://rabbit.internal:5672', 'must be a URL starting with amqp:// or amqps://, e.g. amqp://guest:guest@127.0.0.1:5672 (its scheme is http:)'],
+      ['AMQP_EXCHANGE', 'domain events', 'must be letters, digits, ".", "_" and "-", starting with a letter or digit'],
+      ['SERVICE_NAME', 'orders/eu', 'must be letters, digits, ".", "_" and "-", starting with a letter or digit'],
+    ])('refuses %s=%p in one line naming the variable, its value and the accepted form', (variable, value, form) => {
+      const options = variable === 'SERVICE_NAME' ? {} : { serviceName: 'orders' };
 
-      expect(error.key).toBe('prefetch');
+      const error = envErrorOf({ [variable]: value }, options);
+
+      expect(error.variable).toBe(variable);
+      expect(error.message).toBe(`${variable}=${JSON.stringify(value)} ${form}`);
+      expect(error.message).not.toContain('\n');
     });
 
-    it('rejects an unknown AMQP_QUEUE_TYPE, naming the queueType option', () => {
-      const error = configErrorOf({ serviceName: 'orders' }, { AMQP_QUEUE_TYPE: 'stream' });
+    it('refuses an AMQP_URL of another scheme without showing its password', () => {
+      const error = envErrorOf({ AMQP_URL: 'postgres://app:s3cret@db:5432/x' });
 
-      expect(error.key).toBe('queueType');
+      expect(error.message).toBe('AMQP_URL="postgres://app:***@db:5432/x" must be a URL starting with amqp:// or amqps://, e.g. amqp://guest:guest@127.0.0.1:5672 (its scheme is postgres:)');
+    });
+
+    it('refuses an AMQP_URL that is not a URL without showing its password', () => {
+      const error = envErrorOf({ AMQP_URL: 'amqp://app:s3cret@rabbit:notaport' });
+
+      expect(error.variable).toBe('AMQP_URL');
+      expect(error.message).toMatch(/it is not a URL/);
+      expect(error.message).not.toContain('s3cret');
+    });
+
+    it('treats every empty variable as unset', () => {
+      const empty = { SERVICE_NAME: '', AMQP_URL: '', AMQP_EXCHANGE: '', AMQP_QUEUE_TYPE: '', AMQP_PREFETCH: '', AMQP_DELAY: '' };
+
+      expect(resolve({ serviceName: 'orders' }, empty)).toMatchObject({
+        url: DEFAULT_AMQP_URL,
+        exchange: 'domain.events',
+        queueType: 'quorum',
+        prefetch: 20,
+        delay: 'auto',
+      });
+    });
+
+    it('names the option, not a variable, for a wrong value given in code', () => {
+      const error = configErrorOf({ serviceName: 'orders', prefetch: 0 }, { AMQP_PREFETCH: '5' });
+
+      expect(error).not.toBeInstanceOf(EnvConfigError);
+      expect(error.message).toBe('Invalid messaging option "prefetch": must be an integer from 1 to 65535, got 0');
     });
 
     it('ignores an invalid environment value that an option overrides', () => {
@@ -214,20 +269,15 @@ describe('resolveMessagingOptions', () => {
   });
 });
 
-describe('redactUrl', () => {
-  it('hides the password of a URL', () => {
-    expect(redactUrl('amqp://app:s3cret@rabbit:5672/prod')).toBe('amqp://app:***@rabbit:5672/prod');
+describe('amqpUrlFromEnv', () => {
+  it('reads AMQP_URL, with an empty value as unset', () => {
+    expect(amqpUrlFromEnv({ AMQP_URL: 'amqps://rabbit.example.com' })).toBe('amqps://rabbit.example.com');
+    expect(amqpUrlFromEnv({ AMQP_URL: '' })).toBeUndefined();
+    expect(amqpUrlFromEnv({})).toBeUndefined();
   });
 
-  it('hides the password of an amqps URL with a percent-encoded password', () => {
-    const redacted = redactUrl('amqps://app:p%40ss%2Fw0rd@rabbit.example.com:5671');
-
-    expect(redacted).toBe('amqps://app:***@rabbit.example.com:5671');
-  });
-
-  it('leaves a URL without a password as it is', () => {
-    expect(redactUrl('amqp://rabbit:5672')).toBe('amqp://rabbit:5672');
-    expect(redactUrl('amqp://app@rabbit:5672')).toBe('amqp://app@rabbit:5672');
+  it('refuses an AMQP_URL of another scheme, naming the variable', () => {
+    expect(() => amqpUrlFromEnv({ AMQP_URL: 'redis://cache' })).toThrow(/^AMQP_URL="redis:\/\/cache" must be a URL starting with amqp:\/\/ or amqps:\/\//);
   });
 });
 

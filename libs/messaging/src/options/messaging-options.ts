@@ -1,5 +1,5 @@
 // Options of MessagingModule: the typed interface, its defaults in one place, and validation at start.
-import { MessagingConfigError } from '@app/messaging-core';
+import { envInteger, envMatching, envOneOf, envUrl, MessagingConfigError, redactUrl, urlProblem, type Env, type UrlForm } from '@app/messaging-core';
 import type { ErrorClassifier } from '../errors/classify-error';
 
 export type QueueType = 'quorum' | 'classic';
@@ -98,20 +98,33 @@ export type ResolvedRetry = ResolvedMessagingOptions['retry'];
 
 export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** What AMQP_URL and the url option accept. */
+export const AMQP_URL_FORM: UrlForm = { schemes: ['amqp:', 'amqps:'], example: DEFAULT_AMQP_URL };
 
-/** Merges options over the environment and the defaults, and checks every key. Throws MessagingConfigError. */
-export function resolveMessagingOptions(
-  options: MessagingModuleOptions,
-  env: NodeJS.ProcessEnv = process.env,
-): ResolvedMessagingOptions {
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const NAME_FORM = 'letters, digits, ".", "_" and "-", starting with a letter or digit';
+const QUEUE_TYPES: readonly QueueType[] = ['quorum', 'classic'];
+const DELAY_MODES: readonly DelayMode[] = ['ladder', 'plugin', 'auto'];
+const PREFETCH_RANGE = { min: 1, max: 65_535 };
+
+/** The broker URL from AMQP_URL (undefined when unset); throws EnvConfigError naming AMQP_URL when it is not one. */
+export function amqpUrlFromEnv(env: Env = process.env): string | undefined {
+  return envUrl(env, 'AMQP_URL', AMQP_URL_FORM);
+}
+
+/**
+ * Merges options over the environment and the defaults, and checks every key. A wrong value from the environment
+ * throws EnvConfigError naming the variable; a wrong option given in code, MessagingConfigError naming the key.
+ * A variable is read only when the option it backs is not given.
+ */
+export function resolveMessagingOptions(options: MessagingModuleOptions, env: Env = process.env): ResolvedMessagingOptions {
   const resolved: ResolvedMessagingOptions = {
-    serviceName: options.serviceName ?? envValue(env, 'SERVICE_NAME') ?? '',
-    url: options.url ?? envValue(env, 'AMQP_URL') ?? DEFAULT_AMQP_URL,
+    serviceName: options.serviceName ?? envMatching(env, 'SERVICE_NAME', NAME_PATTERN, NAME_FORM) ?? '',
+    url: options.url ?? amqpUrlFromEnv(env) ?? DEFAULT_AMQP_URL,
     tls: options.tls,
-    exchange: options.exchange ?? envValue(env, 'AMQP_EXCHANGE') ?? 'domain.events',
-    queueType: options.queueType ?? (envValue(env, 'AMQP_QUEUE_TYPE') as QueueType | undefined) ?? 'quorum',
-    prefetch: options.prefetch ?? numberFromEnv(env, 'AMQP_PREFETCH') ?? 20,
+    exchange: options.exchange ?? envMatching(env, 'AMQP_EXCHANGE', NAME_PATTERN, NAME_FORM) ?? 'domain.events',
+    queueType: options.queueType ?? envOneOf(env, 'AMQP_QUEUE_TYPE', QUEUE_TYPES) ?? 'quorum',
+    prefetch: options.prefetch ?? envInteger(env, 'AMQP_PREFETCH', PREFETCH_RANGE) ?? 20,
     maxMessageBytes: options.maxMessageBytes ?? 1024 * 1024,
     unknownFields: options.unknownFields ?? 'strip',
     publishTimeoutMs: options.publishTimeoutMs ?? 10_000,
@@ -122,7 +135,7 @@ export function resolveMessagingOptions(
     },
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 10_000,
     retry: resolveRetry(options.retry, { maxAttempts: 4, backoff: DEFAULT_BACKOFF }, 'retry'),
-    delay: options.delay ?? (envValue(env, 'AMQP_DELAY') as DelayMode | undefined) ?? 'auto',
+    delay: options.delay ?? envOneOf(env, 'AMQP_DELAY', DELAY_MODES) ?? 'auto',
     maxRedeliveries: options.maxRedeliveries ?? 10,
     errorClassifiers: options.errorClassifiers ?? [],
     publishFaults: options.publishFaults ?? true,
@@ -137,10 +150,10 @@ export function resolveMessagingOptions(
     throw new MessagingConfigError('exchange', `"${resolved.exchange}" may hold only letters, digits, ".", "_", "-"`);
   }
   checkUrl(resolved.url);
-  oneOf('queueType', resolved.queueType, ['quorum', 'classic']);
+  oneOf('queueType', resolved.queueType, QUEUE_TYPES);
   oneOf('unknownFields', resolved.unknownFields, ['strip', 'reject']);
-  oneOf('delay', resolved.delay, ['ladder', 'plugin', 'auto']);
-  positiveInt('prefetch', resolved.prefetch, 1, 65_535);
+  oneOf('delay', resolved.delay, DELAY_MODES);
+  positiveInt('prefetch', resolved.prefetch, PREFETCH_RANGE.min, PREFETCH_RANGE.max);
   positiveInt('maxMessageBytes', resolved.maxMessageBytes, 1);
   positiveInt('publishTimeoutMs', resolved.publishTimeoutMs, 1);
   positiveInt('heartbeatSeconds', resolved.heartbeatSeconds, 0);
@@ -177,40 +190,9 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** An environment variable, with an empty value read as unset. */
-function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const raw = env[name];
-  return raw === undefined || raw === '' ? undefined : raw;
-}
-
-function numberFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const raw = envValue(env, name);
-  return raw === undefined ? undefined : Number(raw);
-}
-
 function checkUrl(url: string): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new MessagingConfigError('url', `"${redactUrl(url)}" is not a URL`);
-  }
-  if (parsed.protocol !== 'amqp:' && parsed.protocol !== 'amqps:') {
-    throw new MessagingConfigError('url', `must start with amqp:// or amqps://, got "${parsed.protocol}//"`);
-  }
-}
-
-/** The URL with its password hidden, for logs and errors. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (!parsed.password) return url;
-    parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    // Not parseable: hide everything between the user name and the last "@".
-    return url.replace(/(\/\/[^:/@]*:).*@/, '$1***@');
-  }
+  const problem = urlProblem(url, AMQP_URL_FORM);
+  if (problem) throw new MessagingConfigError('url', `"${redactUrl(url)}" ${problem}`);
 }
 
 function oneOf(key: string, value: string, allowed: readonly string[]): void {

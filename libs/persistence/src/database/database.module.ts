@@ -1,6 +1,6 @@
 // DatabaseModule: the service's database (PostgreSQL, or the embedded PGlite), opened and migrated at start, with
 // what lives in it for messaging: the inbox (the "database" idempotency store), the outbox and its relay, and a
-// readiness check. Closed last at shutdown.
+// readiness check. Where it lives is checked before anything opens (database-location.ts). Closed last at shutdown.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Inject, Logger, Module, Optional, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
@@ -10,13 +10,14 @@ import { Outbox } from '../outbox/outbox';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import { resolveOutboxOptions, type OutboxOptions } from '../outbox/outbox-options';
 import { DATABASE, OUTBOX_OPTIONS } from '../persistence.constants';
+import { resolveDatabaseLocation } from './database-location';
 import { DatabaseReadiness } from './database-readiness';
 import { MESSAGING_MIGRATIONS_FOLDER, openDatabase, projectRoot, type DatabaseHandle } from './database';
 
 export interface DatabaseModuleOptions {
   /** Names the embedded database's folder (`.data/<service>`). Default: MessagingModule's serviceName. */
   serviceName?: string;
-  /** postgres:// URL. Default DATABASE_URL; without either, the embedded PGlite database is used. */
+  /** postgres:// or postgresql:// URL. Default DATABASE_URL; without either, the embedded PGlite database is used. */
   url?: string;
   /** Folder of the embedded database. Default DATA_DIR, else `.data/<serviceName>`. */
   dataDir?: string;
@@ -40,22 +41,15 @@ export class DatabaseModule {
         {
           provide: DATABASE,
           useFactory: async (messaging?: ResolvedMessagingOptions) => {
-            const serviceName = options.serviceName ?? messaging?.serviceName ?? process.env.SERVICE_NAME;
-            if (!serviceName && !options.dataDir && !options.url && !process.env.DATABASE_URL) {
-              throw new Error('DatabaseModule needs a serviceName (or MessagingModule, SERVICE_NAME, dataDir or a url)');
-            }
-            const handle = await openDatabase({
-              url: options.url ?? (process.env.DATABASE_URL || undefined),
-              dataDir: options.dataDir ?? (process.env.DATA_DIR || `.data/${serviceName}`),
-              poolSize: options.poolSize,
-            });
+            const { url, dataDir, serviceName } = resolveDatabaseLocation(options, messaging?.serviceName);
+            const handle = await openDatabase({ url, dataDir, poolSize: options.poolSize });
             if (options.migrate ?? true) await migrateAll(handle, options.migrationsFolder ?? defaultMigrations(serviceName));
             new Logger('Database').log({ event: 'database.opened', kind: handle.kind, location: handle.location });
             return handle;
           },
           inject: [{ token: MESSAGING_OPTIONS, optional: true }],
         },
-        { provide: OUTBOX_OPTIONS, useValue: resolveOutboxOptions(options.outbox ?? {}) },
+        { provide: OUTBOX_OPTIONS, useFactory: () => resolveOutboxOptions(options.outbox ?? {}) },
         Outbox,
         OutboxRelay,
         DatabaseReadiness,

@@ -2,7 +2,8 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { pinoHttp } from 'pino-http';
-import { loggerParams } from './logging.module';
+import { ConfigError, EnvConfigError } from '@app/messaging-core';
+import { loggerParams, resolveLogging, type LogLevel } from './logging.module';
 
 /** The logger LoggingModule builds (through pino-http, as nestjs-pino does), writing into an array. */
 function logger(): { log: ReturnType<typeof pinoHttp>['logger']; lines: () => Array<Record<string, unknown>> } {
@@ -67,5 +68,42 @@ describe('loggerParams', () => {
     log.info({ res }, 'done');
 
     expect(lines()[0].res).toEqual({ statusCode: 201, headers: { location: '/orders/1' } });
+  });
+});
+
+describe('resolveLogging', () => {
+  it('defaults to info and JSON', () => {
+    expect(resolveLogging({}, {})).toEqual({ level: 'info', format: 'json' });
+  });
+
+  it('reads LOG_LEVEL and LOG_FORMAT, with empty values as unset', () => {
+    expect(resolveLogging({}, { LOG_LEVEL: 'debug', LOG_FORMAT: 'pretty' })).toEqual({ level: 'debug', format: 'pretty' });
+    expect(resolveLogging({}, { LOG_LEVEL: '', LOG_FORMAT: '' })).toEqual({ level: 'info', format: 'json' });
+  });
+
+  it('lets options given in code win over the environment, which is then not read', () => {
+    expect(resolveLogging({ level: 'warn', format: 'json' }, { LOG_LEVEL: 'loud', LOG_FORMAT: 'xml' })).toEqual({ level: 'warn', format: 'json' });
+  });
+
+  it.each([
+    ['LOG_LEVEL', 'loud', 'LOG_LEVEL="loud" must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"'],
+    ['LOG_LEVEL', 'INFO', 'LOG_LEVEL="INFO" must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"'],
+    ['LOG_FORMAT', 'xml', 'LOG_FORMAT="xml" must be one of "json", "pretty"'],
+  ])('refuses %s=%p in one line naming the variable and what it accepts', (variable, value, message) => {
+    const read = () => resolveLogging({}, { [variable]: value });
+
+    expect(read).toThrow(EnvConfigError);
+    expect(read).toThrow(message);
+  });
+
+  it('refuses a level given in code that pino does not know, naming the option', () => {
+    const read = () => resolveLogging({ level: 'loud' as LogLevel }, {});
+
+    expect(read).toThrow(ConfigError);
+    expect(read).toThrow('Invalid logging option "level": must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent", got "loud"');
+  });
+
+  it('is what loggerParams uses: a wrong LOG_LEVEL fails building the logger', () => {
+    expect(() => loggerParams({ serviceName: 'spec' }, { LOG_LEVEL: 'loud' })).toThrow(EnvConfigError);
   });
 });

@@ -1,21 +1,28 @@
 // LoggingModule: structured JSON logs through pino (nestjs-pino), with correlation and trace ids on every line and
-// personal data masked. LOG_LEVEL sets the level; LOG_FORMAT=pretty gives readable lines for local development.
+// personal data masked. LOG_LEVEL sets the level; LOG_FORMAT=pretty gives readable lines for local development. Both
+// are checked when the application starts (a wrong one stops it, naming the variable).
 import { Module, type DynamicModule } from '@nestjs/common';
 import { LoggerModule, type Params } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { IncomingMessage, OutgoingMessage } from 'node:http';
-import { activeTraceIds, currentCorrelation, maskEmails, maskSensitive, type MaskOptions } from '@app/messaging';
+import { activeTraceIds, ConfigError, currentCorrelation, envOneOf, maskEmails, maskSensitive, type Env, type MaskOptions } from '@app/messaging';
 
 // HTTP requests and responses are left whole for their log serializers, which mask what they keep: a copy would lose
 // what those read through the prototype (a response's status code and headers).
 const MASK: MaskOptions = { keepWhole: (value) => value instanceof IncomingMessage || value instanceof OutgoingMessage };
 
+/** pino's levels; 'silent' logs nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 export interface LoggingOptions {
   serviceName: string;
   /** Default LOG_LEVEL, else 'info'. */
-  level?: string;
+  level?: LogLevel;
   /** 'json' (default) or 'pretty' (needs the pino-pretty dev dependency). Default LOG_FORMAT. */
-  format?: 'json' | 'pretty';
+  format?: LogFormat;
   /** Where lines go. Default stdout; tests pass a stream to read them. */
   destination?: DestinationStream;
 }
@@ -23,15 +30,33 @@ export interface LoggingOptions {
 @Module({})
 export class LoggingModule {
   static forRoot(options: LoggingOptions): DynamicModule {
-    return { module: LoggingModule, imports: [LoggerModule.forRoot(loggerParams(options))], exports: [LoggerModule] };
+    // Resolved by a provider, so that a wrong LOG_LEVEL fails the application's start like any other setting.
+    return { module: LoggingModule, imports: [LoggerModule.forRootAsync({ useFactory: () => loggerParams(options) })], exports: [LoggerModule] };
   }
 }
 
-export function loggerParams(options: LoggingOptions): Params {
-  const format = options.format ?? (process.env.LOG_FORMAT === 'pretty' ? 'pretty' : 'json');
+/** The options over LOG_LEVEL, LOG_FORMAT and the defaults; throws a ConfigError naming the option or the variable. */
+export function resolveLogging(options: Pick<LoggingOptions, 'level' | 'format'>, env: Env = process.env): { level: LogLevel; format: LogFormat } {
+  checkOption('level', options.level, LOG_LEVELS);
+  checkOption('format', options.format, LOG_FORMATS);
+  return {
+    level: options.level ?? envOneOf(env, 'LOG_LEVEL', LOG_LEVELS) ?? 'info',
+    format: options.format ?? envOneOf(env, 'LOG_FORMAT', LOG_FORMATS) ?? 'json',
+  };
+}
+
+/** For JavaScript callers and casts: the types already keep TypeScript ones right. */
+function checkOption(key: string, value: string | undefined, allowed: readonly string[]): void {
+  if (value !== undefined && !allowed.includes(value)) {
+    throw new ConfigError(`Invalid logging option "${key}": must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got "${value}"`);
+  }
+}
+
+export function loggerParams(options: LoggingOptions, env: Env = process.env): Params {
+  const { level, format } = resolveLogging(options, env);
   const pinoOptions: NonNullable<Exclude<Params['pinoHttp'], unknown[]>> = {
     name: options.serviceName,
-    level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+    level,
     transport: format === 'pretty' && hasPinoPretty() ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', messageFormat: '{context} {event}{msg}', ignore: 'pid,hostname,context,event' } } : undefined,
     // Every line, HTTP or message: which request or message it belongs to, and where in the trace.
     mixin: () => ({ correlationId: currentCorrelation()?.correlationId, ...activeTraceIds() }),

@@ -1,0 +1,6 @@
+  - job_name: {{name}}
+    metrics_path: /metrics
+    static_configs:
+      - targets: ["{{name}}:{{port}}"]
+        labels:
+          service: {{name}}

@@ -1,0 +1,1 @@
+bash scripts/with-node.sh node dist/apps/{{name}}/src/main.js
