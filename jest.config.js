@@ -30,7 +30,10 @@ module.exports = {
             {
               babelrc: false,
               configFile: false,
-              plugins: [require.resolve('./test/support/babel-import-meta.js'), ['@babel/plugin-transform-modules-commonjs', { lazy: false }]],
+              plugins: [
+                require.resolve('./test/support/babel-import-meta.js'),
+                ['@babel/plugin-transform-modules-commonjs', { lazy: false }],
+              ],
             },
           ],
         }),

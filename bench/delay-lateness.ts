@@ -143,7 +143,12 @@ async function run(connection: ChannelModel, settings: Settings) {
       route.exchange,
       route.routingKey,
       Buffer.from(JSON.stringify({ i })),
-      { messageId, persistent: true, contentType: 'application/json', headers: { ...route.headers, [PUBLISHED_AT]: publishedAt, [DELAY_MS]: delayMs } },
+      {
+        messageId,
+        persistent: true,
+        contentType: 'application/json',
+        headers: { ...route.headers, [PUBLISHED_AT]: publishedAt, [DELAY_MS]: delayMs },
+      },
       (error) => {
         if (error) console.error(`publish of ${messageId} was not confirmed:`, error);
         confirmMs.push(Date.now() - publishedAt);
@@ -177,7 +182,13 @@ async function run(connection: ChannelModel, settings: Settings) {
       count: settings.count,
       ms: publishMs,
       ratePerSecond: Math.round((settings.count / publishMs) * 1000),
-      confirmMs: { p50: percentile(confirmMs.sort((a, b) => a - b), 50), p99: percentile(confirmMs, 99) },
+      confirmMs: {
+        p50: percentile(
+          confirmMs.sort((a, b) => a - b),
+          50,
+        ),
+        p99: percentile(confirmMs, 99),
+      },
     },
     received: arrivals.size,
     duplicates,
@@ -212,7 +223,11 @@ function percentile(sorted: number[], p: number): number | null {
 function byHops(arrivals: Map<string, Arrival>): Array<{ hops: number; count: number; p50: number | null; p99: number | null }> {
   const groups = new Map<number, number[]>();
   for (const { delayMs, latenessMs } of arrivals.values()) {
-    const hops = (Math.round(delayMs / 1000).toString(2).match(/1/g) ?? []).length;
+    const hops = (
+      Math.round(delayMs / 1000)
+        .toString(2)
+        .match(/1/g) ?? []
+    ).length;
     groups.set(hops, [...(groups.get(hops) ?? []), latenessMs]);
   }
   return [...groups.entries()]
@@ -231,7 +246,9 @@ async function brokerVersion(): Promise<string> {
 function print(report: Report): void {
   const { settings, publish, lateness, missing } = report;
   const row = (label: string, value: unknown): string => `  ${label.padEnd(22)} ${String(value)}`;
-  console.log(`delay-lateness: ${settings.count} messages, delays 1..${settings.maxDelaySeconds} s, quorum ladder, ${settings.queueType} destination queue`);
+  console.log(
+    `delay-lateness: ${settings.count} messages, delays 1..${settings.maxDelaySeconds} s, quorum ladder, ${settings.queueType} destination queue`,
+  );
   console.log(
     [
       row('publish rate', `${publish.ratePerSecond} msg/s (${publish.count} in ${publish.ms} ms, window ${settings.window})`),
@@ -249,7 +266,9 @@ function print(report: Report): void {
   );
   console.log(`  by hops (level queues waited in):`);
   for (const group of report.byHops) {
-    console.log(`    ${group.hops} hop${group.hops === 1 ? ' ' : 's'}  n=${String(group.count).padEnd(5)} p50 ${group.p50} ms  p99 ${group.p99} ms`);
+    console.log(
+      `    ${group.hops} hop${group.hops === 1 ? ' ' : 's'}  n=${String(group.count).padEnd(5)} p50 ${group.p50} ms  p99 ${group.p99} ms`,
+    );
   }
   for (const lost of missing.sample) console.log(`  missing: ${lost.messageId} (delay ${lost.delayMs} ms)`);
 }

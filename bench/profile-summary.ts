@@ -114,7 +114,9 @@ function main(): void {
       console.log(`  ${share} ${perMessage}  ${key}`);
     }
   };
-  console.log(`busy ${(total / 1000).toFixed(0)} ms, idle ${(idle / 1000).toFixed(0)} ms${messages ? `, ${messages} messages: ${(total / messages).toFixed(1)} µs busy per message` : ''}`);
+  console.log(
+    `busy ${(total / 1000).toFixed(0)} ms, idle ${(idle / 1000).toFixed(0)} ms${messages ? `, ${messages} messages: ${(total / messages).toFixed(1)} µs busy per message` : ''}`,
+  );
   show('self time by place', selfByPlace, top);
   show('hottest functions (self time)', self, top);
   show('inclusive time of steps', inclusive, STEPS.length * 2);

@@ -40,7 +40,10 @@ function installPeer(peer: string): string | undefined {
   const dir = peerDir(peer);
   if (existsSync(join(dir, 'node_modules'))) return undefined;
   log(`installing ${peer} (npm ci --prefix ${dir})`);
-  const result = spawnSync('npm', ['ci', '--prefix', dir, '--no-audit', '--no-fund'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 300_000 });
+  const result = spawnSync('npm', ['ci', '--prefix', dir, '--no-audit', '--no-fund'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 300_000,
+  });
   return result.status === 0 ? undefined : `npm ci of ${peer} failed: ${result.stderr?.toString().slice(-500) ?? result.error?.message}`;
 }
 
@@ -71,7 +74,9 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       interrupted = true;
-      log(`${signal}: stopping, then deleting vhost ${environment.vhost}${environment.database ? ` and database ${environment.database}` : ''}`);
+      log(
+        `${signal}: stopping, then deleting vhost ${environment.vhost}${environment.database ? ` and database ${environment.database}` : ''}`,
+      );
       void stopAllWorkers();
       void stopLatenessRuns();
       setTimeout(() => void release().finally(() => process.exit(130)), 20_000).unref();
@@ -79,15 +84,21 @@ async function main(): Promise<void> {
   }
   // Whatever happens inside a run, the bench ends: a run still going OVERRUN_MS after the budget is stopped (the table
   // is printed with what was measured), and if even that hangs, the bench cleans up and exits 15 s later.
-  const overrun = setTimeout(() => {
-    log(`time budget of ${settings.budgetSeconds} s overrun by ${OVERRUN_MS / 1000} s: stopping the run in progress`);
-    void stopAllWorkers();
-    void stopLatenessRuns();
-  }, deadline - Date.now() + OVERRUN_MS);
-  const hardStop = setTimeout(() => {
-    log('the bench did not wind down: exiting');
-    void release().finally(() => process.exit(3));
-  }, deadline - Date.now() + OVERRUN_MS + 15_000);
+  const overrun = setTimeout(
+    () => {
+      log(`time budget of ${settings.budgetSeconds} s overrun by ${OVERRUN_MS / 1000} s: stopping the run in progress`);
+      void stopAllWorkers();
+      void stopLatenessRuns();
+    },
+    deadline - Date.now() + OVERRUN_MS,
+  );
+  const hardStop = setTimeout(
+    () => {
+      log('the bench did not wind down: exiting');
+      void release().finally(() => process.exit(3));
+    },
+    deadline - Date.now() + OVERRUN_MS + 15_000,
+  );
 
   const results = new Map<string, ScenarioResult>();
   const skipped = new Map<string, string>();
@@ -101,22 +112,32 @@ async function main(): Promise<void> {
     broker = await BenchBroker.open(environment.amqpUrl, settings.queueType);
     mkdirSync(PROFILE_DIR, { recursive: true });
     const context: RunContext = { settings, environment, broker, transpiledDir, profileDir: settings.cpuProf ? PROFILE_DIR : undefined };
-    log(`bench: N=${settings.count}, ${settings.runs} runs, prefetch ${settings.prefetch}, ${settings.queueType} queue, vhost ${environment.vhost}`);
+    log(
+      `bench: N=${settings.count}, ${settings.runs} runs, prefetch ${settings.prefetch}, ${settings.queueType} queue, vhost ${environment.vhost}`,
+    );
 
     // Rounds: each contender once per round, so that drift on a shared machine spreads over all of them alike.
     for (let round = 1; round <= settings.runs; round++) {
       for (const contender of contenders) {
         if (skipped.has(contender.id)) continue;
         const profile = settings.cpuProf ? join(PROFILE_DIR, `${contender.id}-${round}.cpuprofile.json`) : undefined;
-        await runOne(results, contender.id, contender.kind, contender.label, round, deadline, () =>
-          contender.kind === 'consume' ? consumeRun(context, contender, round) : publishRun(context, contender, round),
+        await runOne(
+          results,
+          contender.id,
+          contender.kind,
+          contender.label,
+          round,
+          deadline,
+          () => (contender.kind === 'consume' ? consumeRun(context, contender, round) : publishRun(context, contender, round)),
           profile,
         );
       }
       if (withCommitCeiling && environment.databaseUrl) {
         const databaseUrl = environment.databaseUrl;
         const label = 'PostgreSQL BEGIN/INSERT/COMMIT, 10 connections';
-        await runOne(results, COMMIT_CEILING_ID, 'bound', label, round, deadline, () => commitCeilingRun(databaseUrl, Math.min(5, settings.runSeconds)));
+        await runOne(results, COMMIT_CEILING_ID, 'bound', label, round, deadline, () =>
+          commitCeilingRun(databaseUrl, Math.min(5, settings.runSeconds)),
+        );
       }
       if (withLateness) {
         const label = `ladder lateness, ${settings.delayCount} msgs, 1-${settings.delayMaxSeconds} s`;
@@ -134,7 +155,7 @@ async function main(): Promise<void> {
   const table = renderTable(summaries, targets);
   const memory = summaries.find((s) => s.id === 'library');
   const footer = [
-    memory?.rssStartMb != null
+    memory !== undefined && memory.rssStartMb !== null
       ? `memory: library consumer RSS ${memory.rssStartMb.toFixed(0)} MB at start, ${memory.rssEndMb?.toFixed(0)} MB after ${settings.count} + ${settings.latencyCount} messages (median of runs)`
       : undefined,
     ...[...skipped].map(([id, why]) => `skipped ${id}: ${why}`),
@@ -192,7 +213,9 @@ async function runOne(
     log(`${id} run ${round}: ${summaryLine(outcome)} (${Math.round((Date.now() - began) / 1000)} s)`);
     const { windowUs, count } = outcome as { windowUs?: [number, number]; count?: number };
     if (profile && windowUs) {
-      log(`  profile: node -r ./test/support/register-ts.js bench/profile-summary.ts ${relative(REPO_ROOT, profile)} --from ${windowUs[0]} --to ${windowUs[1]} --messages ${count}`);
+      log(
+        `  profile: node -r ./test/support/register-ts.js bench/profile-summary.ts ${relative(REPO_ROOT, profile)} --from ${windowUs[0]} --to ${windowUs[1]} --messages ${count}`,
+      );
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -202,7 +225,8 @@ async function runOne(
 }
 
 function summaryLine(outcome: object): string {
-  const o = outcome as Record<string, unknown>;
+  // The scenarios' results (ConsumeRun, PublishRun, ...): each has some of these figures.
+  const o = outcome as Partial<Record<'perSecond' | 'publishPerSecond' | 'p50' | 'p99' | 'cpuUsPerMessage' | 'leftInQueue', number>>;
   const parts = [`${String(o.perSecond ?? o.publishPerSecond)} msg/s`];
   if (o.p50 !== undefined) parts.push(`p50 ${String(o.p50)} ms`, `p99 ${String(o.p99)} ms`);
   if (o.cpuUsPerMessage !== undefined) parts.push(`${Number(o.cpuUsPerMessage).toFixed(1)} µs CPU/msg`);
@@ -214,4 +238,3 @@ main().catch((error: unknown) => {
   console.error(error);
   process.exitCode = 1;
 });
-

@@ -10,7 +10,10 @@ for (const [path, meta] of Object.entries(pkgs)) {
     const key = `node_modules/${name}`;
     if (pkgs[key] || pkgs[`${path}/node_modules/${name}`]) continue;
     const m = /-(android|darwin|freebsd|linux|openharmony|win32)-(arm64|arm|x64|ia32|loong64|ppc64|riscv64|s390x)/.exec(name);
-    if (!m) { console.error('cannot place', name); continue; }
+    if (!m) {
+      console.error('cannot place', name);
+      continue;
+    }
     pkgs[key] = { version, cpu: [m[2]], os: [m[1]], optional: true };
     added++;
   }

@@ -2,9 +2,10 @@
  * @jest-environment <rootDir>/test/support/e2e-environment.ts
  */
 // End to end, the generator as a user runs it, in a temporary copy of the repository: `npm run new:service` refuses
-// taken and invalid names (exit 2, one line, nothing written), then writes a service whose migration matches its
-// schema, that builds with `nest build`, refuses a bad PORT as the sample apps do, starts from dist/ against the real
-// broker and PostgreSQL, handles an order.created from its own queue, passes its own tests, and exits 0 on SIGTERM.
+// taken and invalid names (exit 2, one line, nothing written), then writes a service that passes the lint and the
+// format check (and leaves the files it registers it in formatted), whose migration matches its schema, that builds
+// with `nest build`, refuses a bad PORT as the sample apps do, starts from dist/ against the real broker and
+// PostgreSQL, handles an order.created from its own queue, passes its own tests, and exits 0 on SIGTERM.
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
@@ -26,9 +27,12 @@ const PORT =
   Math.max(
     ...[...readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8').matchAll(/^\s+PORT:\s*"(\d+)"/gm)].map((match) => Number(match[1])),
   ) + 1;
-/** What the copy needs to run the generator and npm scripts, build with nest, and run the generated test. */
+/** What the copy needs to run the generator and npm scripts, lint, format-check and build, and run the generated test. */
 const COPIED = [
   'package.json',
+  'eslint.config.mjs',
+  '.prettierrc.json',
+  '.prettierignore',
   'nest-cli.json',
   'tsconfig.json',
   'tsconfig.build.json',
@@ -148,6 +152,14 @@ describe('npm run new:service', () => {
     expect(text('docker/prometheus/prometheus.yml')).toContain(`targets: ["${NAME}:${PORT}"]`);
     expect(readdirSync(join(copy, 'apps')).filter((entry) => entry.startsWith('.'))).toEqual([]); // no staging left
   });
+
+  it('writes code that passes the lint, and leaves every file it wrote or edited formatted', async () => {
+    const lint = await run(process.execPath, ['node_modules/eslint/bin/eslint.js', `apps/${NAME}`], 90_000);
+    const format = await run('npm', ['run', 'format:check']);
+
+    expect(lint).toMatchObject({ code: 0 }); // a failure shows ESLint's report
+    expect(format).toMatchObject({ code: 0 }); // a failure names the files
+  }, 150_000);
 
   it('refuses the same name a second time, and writes nothing', async () => {
     const before = treeState();

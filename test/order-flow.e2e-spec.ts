@@ -8,14 +8,7 @@ import type { ChannelModel, GetMessage } from 'amqplib';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 import { createTestVhost, type TestVhost } from './support/test-broker';
 import { ServiceProcesses, type ServiceProcess } from './support/service-process';
-import {
-  getOrder,
-  listNotifications,
-  orderRequest,
-  placeOrder,
-  postOrder,
-  waitForSettledOrder,
-} from './support/orders-api';
+import { getOrder, listNotifications, orderRequest, placeOrder, postOrder, waitForSettledOrder } from './support/orders-api';
 
 /** As operators see it in the management UI: `<service>.<message type>.dlq`. */
 const ORDER_CREATED_DLQ = 'notifications.order.created.dlq';
@@ -65,7 +58,9 @@ describe('order flow across the orders and notifications processes', () => {
   async function deadLetteredOrderCreated(orderId: string, timeoutMs = 10_000): Promise<GetMessage> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      const found = (await deadLetters(ORDER_CREATED_DLQ)).find((message) => JSON.parse(message.content.toString('utf8')).orderId === orderId);
+      const found = (await deadLetters(ORDER_CREATED_DLQ)).find(
+        (message) => (JSON.parse(message.content.toString('utf8')) as { orderId?: string }).orderId === orderId,
+      );
       if (found) return found;
       await new Promise((done) => setTimeout(done, 100));
     }
@@ -89,7 +84,9 @@ describe('order flow across the orders and notifications processes', () => {
     expect(order).toMatchObject({ id: response.body.id, status: 'NOTIFIED', email: 'alice@example.com', total: '28.20', currency: 'EUR' });
     expect(order.failureReason).toBeUndefined();
     const sent = await listNotifications(notifications, response.body.id);
-    expect(sent).toEqual([expect.objectContaining({ orderId: response.body.id, channel: 'email', recipient: 'alice@example.com', attempts: 1, status: 'SENT' })]);
+    expect(sent).toEqual([
+      expect.objectContaining({ orderId: response.body.id, channel: 'email', recipient: 'alice@example.com', attempts: 1, status: 'SENT' }),
+    ]);
   });
 
   it('retries an e-mail the provider fails transiently twice, and notifies on the third attempt', async () => {
@@ -181,7 +178,9 @@ describe('order flow across the orders and notifications processes', () => {
   it('refuses the same Idempotency-Key with a different body with 422', async () => {
     const key = `e2e-${randomUUID()}`;
     const first = await postOrder(orders, orderRequest('first@example.com'), { 'Idempotency-Key': key });
-    const second = await postOrder<{ statusCode: number; message: string }>(orders, orderRequest('second@example.com'), { 'Idempotency-Key': key });
+    const second = await postOrder<{ statusCode: number; message: string }>(orders, orderRequest('second@example.com'), {
+      'Idempotency-Key': key,
+    });
 
     expect(first.status).toBe(202);
     expect(second.status).toBe(422);

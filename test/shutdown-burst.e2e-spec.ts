@@ -78,7 +78,9 @@ describe('SIGTERM of the notifier during a burst of orders', () => {
 
   it('loses no order and duplicates no notification when the notifier is replaced mid-burst', async () => {
     // Every third recipient takes 200 ms at the provider, so that sends are in flight when the signal comes.
-    const requests = Array.from({ length: ORDERS }, (_, i) => orderRequest(i % 3 === 0 ? `slow-200@example.com` : `burst-${i}@example.com`));
+    const requests = Array.from({ length: ORDERS }, (_, i) =>
+      orderRequest(i % 3 === 0 ? `slow-200@example.com` : `burst-${i}@example.com`),
+    );
     const placing = mapConcurrently(requests, 8, (body) => placeOrder(orders, body));
     placing.catch(() => undefined); // awaited below; a failure must not surface as an unhandled rejection meanwhile
 
@@ -95,7 +97,10 @@ describe('SIGTERM of the notifier during a burst of orders', () => {
 
     const ids = await placing;
     expect(new Set(ids).size).toBe(ORDERS);
-    const successor = await services.start({ app: 'notifications', amqpUrl: vhost.url, database: notificationsDb, name: 'notifications#2' }, 60_000);
+    const successor = await services.start(
+      { app: 'notifications', amqpUrl: vhost.url, database: notificationsDb, name: 'notifications#2' },
+      60_000,
+    );
     await waitForNotified(ORDERS, 30_000);
 
     // Checked the way a client would: every order NOTIFIED, with exactly one notification.

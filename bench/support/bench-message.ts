@@ -1,9 +1,8 @@
 // Bench: the one message every contender handles (~200 bytes of JSON, persistent), the queue it lives in, and the
 // envelope the library itself would put on it, so that raw and framework consumers see the very same bytes.
 import { randomUUID } from 'node:crypto';
-import type { Options } from 'amqplib';
 import { IsIn, IsInt, IsNumber, IsString, IsUUID, Length, Min } from 'class-validator';
-import { buildOutgoingMessage } from '../../libs/messaging/src/publishing/outgoing-message';
+import { buildOutgoingMessage, type OutgoingMessage } from '../../libs/messaging/src/publishing/outgoing-message';
 import { TopologyNames } from '../../libs/messaging/src/topology/topology-names';
 
 export type BenchPhase = 'fill' | 'latency';
@@ -37,7 +36,16 @@ const ORDER_ID = randomUUID();
 
 /** A body of about BENCH_BODY_BYTES bytes (the note pads it; seq and sentAt vary by a few digits). */
 export function benchBody(phase: BenchPhase, seq: number, sentAt: number): BenchEvent {
-  const body = { phase, seq, sentAt, orderId: ORDER_ID, customerId: `customer-${seq % 1000}`, amountCents: 1000 + (seq % 9000), currency: 'EUR', note: '' };
+  const body = {
+    phase,
+    seq,
+    sentAt,
+    orderId: ORDER_ID,
+    customerId: `customer-${seq % 1000}`,
+    amountCents: 1000 + (seq % 9000),
+    currency: 'EUR',
+    note: '',
+  };
   const padding = Math.max(0, BENCH_BODY_BYTES - Buffer.byteLength(JSON.stringify(body)));
   return Object.assign(new BenchEvent(), body, { note: 'x'.repeat(padding) });
 }
@@ -46,11 +54,13 @@ export interface WireMessage {
   exchange: string;
   routingKey: string;
   content: Buffer;
-  options: Options.Publish;
+  options: OutgoingMessage['properties'];
 }
 
 /** The body as the library's publisher would send it (same properties and headers), with a chosen message id. */
 export function benchWireMessage(phase: BenchPhase, seq: number, sentAt: number, messageId: string): WireMessage {
-  const outgoing = buildOutgoingMessage(BenchEvent, benchBody(phase, seq, sentAt), BENCH_NAMES.eventsExchange, BENCH_SERVICE, { messageId });
+  const outgoing = buildOutgoingMessage(BenchEvent, benchBody(phase, seq, sentAt), BENCH_NAMES.eventsExchange, BENCH_SERVICE, {
+    messageId,
+  });
   return { exchange: outgoing.exchange, routingKey: outgoing.routingKey, content: outgoing.content, options: outgoing.properties };
 }

@@ -2,7 +2,6 @@
 // messages (throughput and CPU from the first to the last) and records publish-to-handler latency of the paced ones.
 // Plain CommonJS so that the peers' own packages can use it as well as the TypeScript workers.
 'use strict';
-const { performance } = require('node:perf_hooks');
 const link = require('./worker-link');
 
 /** Milliseconds since the epoch with sub-millisecond resolution, comparable across processes of one machine. */

@@ -96,7 +96,10 @@ export async function consumeRun(context: RunContext, contender: Contender, roun
   const tag = `${contender.id}-${round}-${randomBytes(3).toString('hex')}`;
   await broker.purge();
   if (contender.needs.includes('database')) await context.environment.truncateMessagingTables();
-  const worker = spawnWorker(context, contender, round, { BENCH_FILL: String(settings.count), BENCH_LATENCY: String(settings.latencyCount) });
+  const worker = spawnWorker(context, contender, round, {
+    BENCH_FILL: String(settings.count),
+    BENCH_LATENCY: String(settings.latencyCount),
+  });
   try {
     // The worker loads its code while the queue fills; it starts consuming only once the queue is full.
     const fill = await broker.fill(settings.count, settings.fillWindow, (i) => benchWireMessage('fill', i, epochNowMs(), `${tag}-${i}`));

@@ -25,7 +25,14 @@ export interface Contender {
 
 export const CONTENDERS: Contender[] = [
   { id: 'raw', kind: 'consume', label: 'raw amqplib (consume + ack)', program: { typescript: 'raw-consumer.ts' }, needs: [] },
-  { id: 'library', kind: 'consume', label: 'library @MessageHandler', program: { typescript: 'library-consumer.ts' }, env: { BENCH_MODE: 'plain' }, needs: [] },
+  {
+    id: 'library',
+    kind: 'consume',
+    label: 'library @MessageHandler',
+    program: { typescript: 'library-consumer.ts' },
+    env: { BENCH_MODE: 'plain' },
+    needs: [],
+  },
   {
     id: 'library-redis',
     kind: 'consume',
@@ -51,11 +58,29 @@ export const CONTENDERS: Contender[] = [
     needs: [],
     optional: true,
   },
-  { id: 'nest-microservices', kind: 'consume', label: '@nestjs/microservices RMQ 12', program: { peer: 'nest-microservices' }, needs: ['peer'] },
+  {
+    id: 'nest-microservices',
+    kind: 'consume',
+    label: '@nestjs/microservices RMQ 12',
+    program: { peer: 'nest-microservices' },
+    needs: ['peer'],
+  },
   { id: 'golevelup', kind: 'consume', label: '@golevelup/nestjs-rabbitmq 9', program: { peer: 'golevelup' }, needs: ['peer'] },
   { id: 'raw-publish', kind: 'publish', label: 'raw amqplib confirm channel', program: { typescript: 'raw-publisher.ts' }, needs: [] },
-  { id: 'library-publish', kind: 'publish', label: 'library MessagePublisher.publish', program: { typescript: 'library-publisher.ts' }, needs: [] },
-  { id: 'outbox-relay', kind: 'publish', label: 'library OutboxRelay (PostgreSQL)', program: { typescript: 'outbox-relay.ts' }, needs: ['database'] },
+  {
+    id: 'library-publish',
+    kind: 'publish',
+    label: 'library MessagePublisher.publish',
+    program: { typescript: 'library-publisher.ts' },
+    needs: [],
+  },
+  {
+    id: 'outbox-relay',
+    kind: 'publish',
+    label: 'library OutboxRelay (PostgreSQL)',
+    program: { typescript: 'outbox-relay.ts' },
+    needs: ['database'],
+  },
 ];
 
 /** The scenario that stands for "delay lateness" in --only and in the results. */
@@ -69,7 +94,8 @@ export function peerDir(peer: string): string {
 
 /** Node arguments and folder of a contender's worker; `profileDir` turns on --cpu-prof. */
 export function workerCommand(contender: Contender, profileName?: string, profileDir?: string): { args: string[]; cwd: string } {
-  const profile = profileDir && profileName ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${profileName}.cpuprofile.json`] : [];
+  const profile =
+    profileDir && profileName ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${profileName}.cpuprofile.json`] : [];
   if ('peer' in contender.program) {
     const dir = peerDir(contender.program.peer);
     return { args: [...profile, join(dir, 'consumer.js')], cwd: dir };

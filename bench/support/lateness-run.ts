@@ -44,7 +44,17 @@ interface LatenessReport {
 
 export async function latenessRun(settings: BenchSettings): Promise<LatenessRun> {
   const startedAt = new Date().toISOString();
-  const args = ['-r', REGISTER_TS, join(BENCH_DIR, 'delay-lateness.ts'), '--count', String(settings.delayCount), '--max-delay', String(settings.delayMaxSeconds), '--queue-type', settings.queueType];
+  const args = [
+    '-r',
+    REGISTER_TS,
+    join(BENCH_DIR, 'delay-lateness.ts'),
+    '--count',
+    String(settings.delayCount),
+    '--max-delay',
+    String(settings.delayMaxSeconds),
+    '--queue-type',
+    settings.queueType,
+  ];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   child.once('exit', () => running.delete(child));

@@ -61,11 +61,13 @@ function field(result: ScenarioResult, key: string): number | null {
  */
 function pairedRatio(a: ScenarioResult | undefined, b: ScenarioResult | undefined): number | null {
   if (!a || !b) return null;
-  return median(a.runs.map((run, round) => {
-    const mine = value(run, 'perSecond');
-    const theirs = value(b.runs[round], 'perSecond');
-    return mine !== undefined && theirs ? mine / theirs : undefined;
-  }));
+  return median(
+    a.runs.map((run, round) => {
+      const mine = value(run, 'perSecond');
+      const theirs = value(b.runs[round], 'perSecond');
+      return mine !== undefined && theirs ? mine / theirs : undefined;
+    }),
+  );
 }
 
 /** Table order: consumers, then the inbox's bound, then publishers, then the delay ladder. */
@@ -111,7 +113,13 @@ export function checkTargets(results: ScenarioResult[], summaries: ScenarioSumma
     atLeast('library', 'library consume >= 2x @nestjs/microservices', ratio('library', 'nest-microservices'), 2),
     atLeast('library', 'library consume >= 2x golevelup', ratio('library', 'golevelup'), 2),
     atLeast('outbox-relay', 'outbox relay >= 0.7x raw confirmed publish', ratio('outbox-relay', 'raw-publish'), 0.7),
-    { scenario: 'delay-lateness', target: 'delay lateness p99 <= 1200 ms', value: lateness, unit: 'ms', met: lateness === null ? null : lateness <= 1200 },
+    {
+      scenario: 'delay-lateness',
+      target: 'delay lateness p99 <= 1200 ms',
+      value: lateness,
+      unit: 'ms',
+      met: lateness === null ? null : lateness <= 1200,
+    },
   ];
 }
 
@@ -136,7 +144,8 @@ export function renderTable(summaries: ScenarioSummary[], targets: TargetCheck[]
     `${s.okRuns}/${s.okRuns + s.errors.length}`,
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]): string => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  const line = (cells: string[]): string =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
   out.push('', 'targets:');
   for (const check of targets) {

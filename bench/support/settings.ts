@@ -67,7 +67,12 @@ export function settingsFromArgs(argv: string[] = process.argv.slice(2)): BenchS
   };
   const queueType = values['queue-type'];
   if (queueType !== 'quorum' && queueType !== 'classic') throw new Error(`--queue-type must be quorum or classic, got ${queueType}`);
-  const only = values.only ? values.only.split(',').map((id) => id.trim()).filter(Boolean) : [];
+  const only = values.only
+    ? values.only
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean)
+    : [];
   const unknown = only.filter((id) => !SCENARIO_IDS.includes(id));
   if (unknown.length > 0) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (known: ${SCENARIO_IDS.join(', ')})`);
   return {

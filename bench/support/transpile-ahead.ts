@@ -22,9 +22,15 @@ function* typescriptFiles(dir: string): Generator<string> {
 
 /** Compiles every file with register-ts.js's options into a new folder; returns it (remove it with removeTranspiled). */
 export function transpileAhead(): string {
-  const { config } = ts.readConfigFile(join(REPO_ROOT, 'tsconfig.json'), (file) => ts.sys.readFile(file));
-  const { options } = ts.convertCompilerOptionsFromJson((config as { compilerOptions: object }).compilerOptions, REPO_ROOT);
-  const compilerOptions = { ...options, module: ts.ModuleKind.CommonJS, moduleResolution: undefined, sourceMap: false, inlineSourceMap: false };
+  const config = ts.readConfigFile(join(REPO_ROOT, 'tsconfig.json'), (file) => ts.sys.readFile(file)).config as { compilerOptions: object };
+  const { options } = ts.convertCompilerOptionsFromJson(config.compilerOptions, REPO_ROOT);
+  const compilerOptions = {
+    ...options,
+    module: ts.ModuleKind.CommonJS,
+    moduleResolution: undefined,
+    sourceMap: false,
+    inlineSourceMap: false,
+  };
   const out = mkdtempSync(join(tmpdir(), 'bench-transpiled-'));
   for (const root of SOURCE_ROOTS) {
     for (const file of typescriptFiles(root)) {

@@ -40,7 +40,12 @@ export async function publishWindowed(
 }
 
 /** Publishes `count` messages evenly at `perSecond` (a few per timer tick), then waits for the confirms. */
-export async function publishAtRate(channel: ConfirmChannel, count: number, perSecond: number, message: (i: number) => WireMessage): Promise<PublishStats> {
+export async function publishAtRate(
+  channel: ConfirmChannel,
+  count: number,
+  perSecond: number,
+  message: (i: number) => WireMessage,
+): Promise<PublishStats> {
   const started = performance.now();
   let sent = 0;
   let nacked = 0;

@@ -44,7 +44,12 @@ class InboxIdempotentHandler {
   }
 }
 
-const HANDLERS: Record<string, Type> = { plain: PlainHandler, redis: RedisIdempotentHandler, database: InboxIdempotentHandler, logging: PlainHandler };
+const HANDLERS: Record<string, Type> = {
+  plain: PlainHandler,
+  redis: RedisIdempotentHandler,
+  database: InboxIdempotentHandler,
+  logging: PlainHandler,
+};
 
 function benchModule(mode: string): DynamicModule {
   const handler = HANDLERS[mode];

@@ -21,7 +21,11 @@ const POLL_MS = 2;
   imports: [
     MetricsModule,
     // The relay is started by hand once the rows are in, so that only the draining is timed.
-    DatabaseModule.forRoot({ serviceName: BENCH_SERVICE, url: String(process.env.BENCH_DATABASE_URL), outbox: { relay: false, batchSize: Number(process.env.BENCH_BATCH) } }),
+    DatabaseModule.forRoot({
+      serviceName: BENCH_SERVICE,
+      url: String(process.env.BENCH_DATABASE_URL),
+      outbox: { relay: false, batchSize: Number(process.env.BENCH_BATCH) },
+    }),
     MessagingModule.forRoot({
       url: String(process.env.AMQP_URL),
       serviceName: BENCH_SERVICE,
@@ -115,7 +119,12 @@ function timePhases(relay: OutboxRelay, publisher: MessagePublisher) {
   };
   const round = (ms: number): number => Math.round(ms * 10) / 10;
   return {
-    report: () => ({ batches, msPerBatch: round(batchMs / batches), publishMsPerBatch: round(publishMs / batches), otherMsPerBatch: round((batchMs - publishMs) / batches) }),
+    report: () => ({
+      batches,
+      msPerBatch: round(batchMs / batches),
+      publishMsPerBatch: round(publishMs / batches),
+      otherMsPerBatch: round((batchMs - publishMs) / batches),
+    }),
   };
 }
 

@@ -19,7 +19,13 @@ async function main(): Promise<void> {
   const windowStart = monotonicUs();
   const cpu = process.cpuUsage();
   const until = performance.now() + Number(process.env.BENCH_SECONDS) * 1000;
-  const stats = await publishWindowed(channel, count, Number(process.env.BENCH_IN_FLIGHT), (i) => benchWireMessage('fill', i, epochNowMs(), `${run}-${i}`), until);
+  const stats = await publishWindowed(
+    channel,
+    count,
+    Number(process.env.BENCH_IN_FLIGHT),
+    (i) => benchWireMessage('fill', i, epochNowMs(), `${run}-${i}`),
+    until,
+  );
   const used = process.cpuUsage(cpu);
   const windowUs = [windowStart, monotonicUs()];
   link.emit('publish-done', {

@@ -29,7 +29,10 @@ interface Placed {
 export async function runDemoCommand(argv: string[], io: CommandIo): Promise<number> {
   let values: { orders?: string; exit?: boolean; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { orders: { type: 'string' }, exit: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: { orders: { type: 'string' }, exit: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    }));
   } catch (error) {
     io.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
     return 2;
@@ -167,7 +170,13 @@ async function serviceDatabases(url: string | undefined): Promise<{ orders: stri
 
 /** Mostly good recipients, a few that fail transiently first, one the provider rejects, two slow ones. */
 function recipient(index: number): string {
-  const special = ['transient-1@example.com', 'transient-2@example.com', 'reject@example.com', 'slow-400@example.com', 'transient-1@example.com'];
+  const special = [
+    'transient-1@example.com',
+    'transient-2@example.com',
+    'reject@example.com',
+    'slow-400@example.com',
+    'transient-1@example.com',
+  ];
   return index % 5 === 2 && index / 5 < special.length ? special[Math.floor(index / 5)] : `customer-${index}@example.com`;
 }
 
@@ -199,9 +208,18 @@ async function placeOrders(baseUrl: string, count: number): Promise<Placed[]> {
 /** The same request twice with one Idempotency-Key: the second answer names the first order. */
 async function repeatWithIdempotencyKey(baseUrl: string, placed: Placed[]): Promise<boolean> {
   const key = `demo-${randomUUID()}`;
-  const body = JSON.stringify({ customerId: randomUUID(), email: 'repeat@example.com', currency: 'EUR', items: [{ sku: 'MUG-1', quantity: 1, unitPrice: '8.00' }] });
+  const body = JSON.stringify({
+    customerId: randomUUID(),
+    email: 'repeat@example.com',
+    currency: 'EUR',
+    items: [{ sku: 'MUG-1', quantity: 1, unitPrice: '8.00' }],
+  });
   const send = async (): Promise<string> => {
-    const response = await fetch(`${baseUrl}/orders`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body });
+    const response = await fetch(`${baseUrl}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      body,
+    });
     return ((await response.json()) as { id: string }).id;
   };
   const first = await send();
@@ -233,7 +251,8 @@ async function publishDuplicateAndPoison(amqpUrl: string): Promise<{ orderId: st
       persistent: true,
       headers: { [MessageHeaders.correlationId]: 'demo-duplicate', [MessageHeaders.schemaVersion]: OrderCreated.schemaVersion },
     };
-    for (let i = 0; i < 2; i++) channel.publish('domain.events', OrderCreated.messageType, Buffer.from(JSON.stringify(message)), properties);
+    for (let i = 0; i < 2; i++)
+      channel.publish('domain.events', OrderCreated.messageType, Buffer.from(JSON.stringify(message)), properties);
     channel.publish('domain.events', OrderCreated.messageType, Buffer.from(JSON.stringify({ orderId: 'not-a-uuid', total: 'free' })), {
       ...properties,
       messageId: randomUUID(),

@@ -3,7 +3,21 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AmqpConnection, amqpUrlFromEnv, ConfigError, DEFAULT_AMQP_URL, DeadLetterAdmin, DeadLetterNotFoundError, DeadLetterQueueNotFoundError, InvalidReplaySelectorError, MessagingModule, NotADeadLetterQueueError, redactUrl, type DeadLetterListing, type ReplaySelector } from '@app/messaging';
+import {
+  AmqpConnection,
+  amqpUrlFromEnv,
+  ConfigError,
+  DEFAULT_AMQP_URL,
+  DeadLetterAdmin,
+  DeadLetterNotFoundError,
+  DeadLetterQueueNotFoundError,
+  InvalidReplaySelectorError,
+  MessagingModule,
+  NotADeadLetterQueueError,
+  redactUrl,
+  type DeadLetterListing,
+  type ReplaySelector,
+} from '@app/messaging';
 
 /** Where a command reads and writes; the real process streams in main.ts, buffers in tests. */
 export interface CommandIo {
@@ -179,7 +193,13 @@ async function withAdmin(
     // Without --exchange, MessagingModule reads (and checks) AMQP_EXCHANGE itself.
     const exchange = stringOption(values.exchange);
     app = await NestFactory.createApplicationContext(
-      MessagingModule.forRoot({ serviceName: 'dlq-tool', consume: false, url, exchange, reconnect: { initialDelayMs: 100, maxDelayMs: 1000 } }),
+      MessagingModule.forRoot({
+        serviceName: 'dlq-tool',
+        consume: false,
+        url,
+        exchange,
+        reconnect: { initialDelayMs: 100, maxDelayMs: 1000 },
+      }),
       { logger: false, abortOnError: false },
     );
   } catch (error) {
@@ -229,7 +249,10 @@ function printListing(listing: DeadLetterListing, io: CommandIo): void {
   const header = ['ERROR TYPE', 'MESSAGE TYPE', 'COUNT', 'ERROR MESSAGE'];
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]): string =>
-    cells.map((cell, i) => (i === 2 ? cell.padStart(widths[i]) : i === 3 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd();
+    cells
+      .map((cell, i) => (i === 2 ? cell.padStart(widths[i]) : i === 3 ? cell : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   io.stdout.write(`${[header, ...rows].map(line).join('\n')}\n`);
   io.stdout.write(`Total: ${listing.total} dead letters in ${listing.queue}\n`);
   if (listing.truncated) io.stdout.write(`(grouped the first ${listing.browsed}; raise --limit to look at all)\n`);
@@ -249,7 +272,9 @@ class ReplayProgressReporter {
       if (percent === this.lastShown && done !== total) return;
       this.lastShown = percent;
       const filled = Math.round((done / total) * 30);
-      this.io.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${percent}% ${done}/${total} examined, ${replayed} replayed`);
+      this.io.stderr.write(
+        `\r[${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${percent}% ${done}/${total} examined, ${replayed} replayed`,
+      );
       return;
     }
     const step = total > PROGRESS_BAR_ABOVE ? Math.ceil(total / 20) : 1;
@@ -268,7 +293,9 @@ function formatFields(fields: Record<string, unknown>): string {
   return entries
     .map(([name, value]) => {
       const text = typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('utf8') : JSON.stringify(value);
-      return `  ${name.padEnd(width)}  ${String(text).split('\n').join(`\n  ${' '.repeat(width)}  `)}`;
+      return `  ${name.padEnd(width)}  ${String(text)
+        .split('\n')
+        .join(`\n  ${' '.repeat(width)}  `)}`;
     })
     .join('\n')
     .concat('\n');

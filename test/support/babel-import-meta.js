@@ -5,7 +5,8 @@
 module.exports = function importMetaToCommonJs({ types: t, template }) {
   const url = template.expression.ast`('file://' + encodeURI(__filename))`;
   // Only used by optional-package checks that the tests never reach.
-  const resolve = template.expression.ast`((specifier) => { throw new Error('import.meta.resolve(' + specifier + ') is not available under Jest'); })`;
+  const resolve = template.expression
+    .ast`((specifier) => { throw new Error('import.meta.resolve(' + specifier + ') is not available under Jest'); })`;
   return {
     name: 'import-meta-to-commonjs',
     visitor: {

@@ -14,7 +14,10 @@ export interface RawParts {
   redelivered?: boolean;
 }
 
-export function rawDelivery(type: string, { body = {}, properties = {}, headers = {}, redelivered = false }: RawParts = {}): ConsumeMessage {
+export function rawDelivery(
+  type: string,
+  { body = {}, properties = {}, headers = {}, redelivered = false }: RawParts = {},
+): ConsumeMessage {
   return {
     content: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body), 'utf8'),
     fields: { deliveryTag: 1, redelivered, exchange: 'domain.events', routingKey: type, consumerTag: 'ctag' },

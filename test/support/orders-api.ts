@@ -80,7 +80,11 @@ export async function listNotifications(notifications: ServiceProcess, orderId: 
 }
 
 /** Runs `work` over `items` with at most `concurrency` at a time; results in the order of `items`. */
-export async function mapConcurrently<T, R>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapConcurrently<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -10,7 +10,13 @@ const { config } = ts.readConfigFile(path.join(root, 'tsconfig.json'), ts.sys.re
 tsconfigPaths.register({ baseUrl: root, paths: config.compilerOptions.paths });
 
 const { options } = ts.convertCompilerOptionsFromJson(config.compilerOptions, root);
-const compilerOptions = { ...options, module: ts.ModuleKind.CommonJS, moduleResolution: undefined, sourceMap: false, inlineSourceMap: true };
+const compilerOptions = {
+  ...options,
+  module: ts.ModuleKind.CommonJS,
+  moduleResolution: undefined,
+  sourceMap: false,
+  inlineSourceMap: true,
+};
 require.extensions['.ts'] = (module, filename) => {
   const source = fs.readFileSync(filename, 'utf8');
   const { outputText } = ts.transpileModule(source, { compilerOptions, fileName: filename });

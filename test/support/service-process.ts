@@ -127,7 +127,9 @@ export class ServiceProcess {
       if (last === 200) return;
       await sleep(100);
     }
-    throw new ServiceProcessError(`${this.name} not ready within ${timeoutMs} ms (last /health/ready: ${last || 'no answer'})\n${this.describe()}`);
+    throw new ServiceProcessError(
+      `${this.name} not ready within ${timeoutMs} ms (last /health/ready: ${last || 'no answer'})\n${this.describe()}`,
+    );
   }
 
   /** Resolves when the process has exited, or with undefined after `timeoutMs`. */

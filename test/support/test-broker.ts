@@ -84,7 +84,9 @@ export async function restoreBroker(timeoutMs = 60_000): Promise<void> {
       await connection.close();
       return;
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`Broker not answering ${timeoutMs} ms after start_app: ${String(error)}`);
+      if (Date.now() > deadline) {
+        throw new Error(`Broker not answering ${timeoutMs} ms after start_app: ${String(error)}`, { cause: error });
+      }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }

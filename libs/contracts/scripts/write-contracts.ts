@@ -9,7 +9,13 @@ import { writeSchema } from '../src/schema/schema-files';
 const messages = discoverMessages();
 const catalogue = join(CONTRACTS_SRC, 'message-catalogue.ts');
 writeFileSync(catalogue, renderCatalogue(messages));
-console.log(JSON.stringify({ event: 'contracts.catalogue_written', file: catalogue, messages: messages.map((m) => `${m.type.messageType} v${m.type.schemaVersion}`) }));
+console.log(
+  JSON.stringify({
+    event: 'contracts.catalogue_written',
+    file: catalogue,
+    messages: messages.map((m) => `${m.type.messageType} v${m.type.schemaVersion}`),
+  }),
+);
 for (const { type } of messages) {
   console.log(JSON.stringify({ event: 'contracts.schema_written', file: writeSchema(type) }));
 }

@@ -4,7 +4,19 @@ import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '../../..');
-const HEAVY = ['amqplib', 'amqp-connection-manager', 'pg', 'drizzle-orm', '@electric-sql/pglite', 'ioredis', 'pino', '@opentelemetry', '@nestjs', 'rxjs', 'prom-client'];
+const HEAVY = [
+  'amqplib',
+  'amqp-connection-manager',
+  'pg',
+  'drizzle-orm',
+  '@electric-sql/pglite',
+  'ioredis',
+  'pino',
+  '@opentelemetry',
+  '@nestjs',
+  'rxjs',
+  'prom-client',
+];
 
 /** The packages (under node_modules) that a fresh process has loaded after requiring `entry`. */
 function packagesLoadedBy(entry: string): string[] {

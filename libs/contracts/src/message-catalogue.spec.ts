@@ -15,13 +15,19 @@ describe('the message catalogue', () => {
     const written = readFileSync(join(__dirname, 'message-catalogue.ts'), 'utf8');
     const expected = renderCatalogue(discoverMessages());
     if (written !== expected) {
-      throw new Error(`libs/contracts/src/message-catalogue.ts is out of date: run \`npm run contracts:write\` and commit it.\n\nExpected:\n${expected}`);
+      throw new Error(
+        `libs/contracts/src/message-catalogue.ts is out of date: run \`npm run contracts:write\` and commit it.\n\nExpected:\n${expected}`,
+      );
     }
     expect(written).toBe(expected);
   });
 
   it('lists the same classes as the files export', () => {
-    expect(ALL_MESSAGE_CLASSES.map((type) => type.name).sort()).toEqual(discoverMessages().map((found) => found.type.name).sort());
+    expect(ALL_MESSAGE_CLASSES.map((type) => type.name).sort()).toEqual(
+      discoverMessages()
+        .map((found) => found.type.name)
+        .sort(),
+    );
   });
 
   it('gives each message class and version its own type name', () => {

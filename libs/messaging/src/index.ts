@@ -69,7 +69,13 @@ export {
 export { errorMessage } from './dead-letter/dead-letter-headers';
 
 // Correlation, tracing, topology, lifecycle, health, instrumentation
-export { currentCorrelation, runWithCorrelation, acceptCorrelationId, newCorrelationId, type CorrelationContext } from './correlation/correlation-context';
+export {
+  currentCorrelation,
+  runWithCorrelation,
+  acceptCorrelationId,
+  newCorrelationId,
+  type CorrelationContext,
+} from './correlation/correlation-context';
 export { injectTraceContext, extractTraceContext, traceInternal, activeTraceIds } from './tracing/message-tracing';
 export { TopologyNames, MessageHeaders, DELAY_LEVELS } from './topology/topology-names';
 export { ShutdownSequence } from './lifecycle/shutdown-sequence';

@@ -1,6 +1,13 @@
 // MessagingModule: the AMQP runtime of a service (connection, topology, consumers and their pipeline, publisher)
 // from one options object. It mounts no route and no middleware: HTTP faces live in the service kit.
-import { Module, type DynamicModule, type InjectionToken, type ModuleMetadata, type OptionalFactoryDependency, type Provider } from '@nestjs/common';
+import {
+  Module,
+  type DynamicModule,
+  type InjectionToken,
+  type ModuleMetadata,
+  type OptionalFactoryDependency,
+  type Provider,
+} from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { AmqpConnection } from './connection/amqp-connection';
 import { ConsumePipeline, CONSUME_STEPS } from './consuming/consume-pipeline';

@@ -97,7 +97,15 @@ describe('coalesced frame writes', () => {
     await setup.close();
 
     const moduleRef = await Test.createTestingModule({
-      imports: [MessagingModule.forRoot({ url: vhost.url, serviceName: 'coalesce', exchange: 'coalesced.events', queueType: 'classic', consume: false })],
+      imports: [
+        MessagingModule.forRoot({
+          url: vhost.url,
+          serviceName: 'coalesce',
+          exchange: 'coalesced.events',
+          queueType: 'classic',
+          consume: false,
+        }),
+      ],
     }).compile();
     const app: INestApplication = moduleRef.createNestApplication({ logger: false });
     await app.init();

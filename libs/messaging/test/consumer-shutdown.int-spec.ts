@@ -135,7 +135,10 @@ describe('consumer shutdown', () => {
 
     const second = await startConsumer({ shutdownTimeoutMs, hangs: false });
     const secondHandler = second.get(ReportHandler);
-    await eventually(() => secondHandler.handled.some((seen) => seen.messageId === receipt.messageId), 'the message handled after redelivery');
+    await eventually(
+      () => secondHandler.handled.some((seen) => seen.messageId === receipt.messageId),
+      'the message handled after redelivery',
+    );
     const redelivered = secondHandler.handled.find((seen) => seen.messageId === receipt.messageId)!;
     expect(redelivered.redeliveries).toBeGreaterThanOrEqual(1);
     await close(second);

@@ -1,11 +1,28 @@
 // Integration: the dead-letter replay tool against RabbitMQ — DeadLetterAdmin, the dlq CLI and the admin HTTP API.
+import type { Server } from 'node:http';
 import { Readable } from 'node:stream';
 import { Injectable, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import { IsIn, IsString } from 'class-validator';
 import request from 'supertest';
-import { DeadLetterAdmin, DeadLetterNotFoundError, DeadLetterQueueNotFoundError, MessageContext, MessageHandler, ConsumerSupervisor, MessageHeaders, MessagePublisher, MessagingModule, NotADeadLetterQueueError, PermanentError, ReplayHeaders, Retryable, TransientError, type PublishReceipt } from '@app/messaging';
+import {
+  DeadLetterAdmin,
+  DeadLetterNotFoundError,
+  DeadLetterQueueNotFoundError,
+  MessageContext,
+  MessageHandler,
+  ConsumerSupervisor,
+  MessageHeaders,
+  MessagePublisher,
+  MessagingModule,
+  NotADeadLetterQueueError,
+  PermanentError,
+  ReplayHeaders,
+  Retryable,
+  TransientError,
+  type PublishReceipt,
+} from '@app/messaging';
 import { AdminModule } from '@app/service-kit';
 import { runDlqCommand, type CommandIo } from '../../../src/dlq/dlq-command';
 import { createTestVhost, eventually, type TestVhost } from '../../../test/support/test-broker';
@@ -45,9 +62,14 @@ const QUEUE = 'shop.job.queued';
 const DLQ = `${QUEUE}.dlq`;
 const LIVE_QUEUE = 'shop.live';
 
+/** The `message` of an error answer (supertest types a body as any). */
+function messageOf(response: { body: unknown }): string {
+  return (response.body as { message: string }).message;
+}
+
 describe('dead-letter replay tool', () => {
   let vhost: TestVhost;
-  let app: INestApplication;
+  let app: INestApplication<Server>;
   let handler: JobHandler;
   let publisher: MessagePublisher;
   let admin: DeadLetterAdmin;
@@ -70,7 +92,7 @@ describe('dead-letter replay tool', () => {
       ],
       providers: [JobHandler],
     }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
+    app = moduleRef.createNestApplication<INestApplication<Server>>({ logger: false });
     await app.init();
     await app.get(ConsumerSupervisor).waitUntilReady();
     handler = app.get(JobHandler);
@@ -185,7 +207,10 @@ describe('dead-letter replay tool', () => {
     it('keeps a dead letter whose copy the broker did not take, and one that names no original queue', async () => {
       await channel.purgeQueue(DLQ);
       const failure = { [MessageHeaders.errorType]: 'permanent', [MessageHeaders.errorMessage]: 'gone' };
-      channel.sendToQueue(DLQ, Buffer.from('{}'), { messageId: 'to-nowhere', headers: { ...failure, [MessageHeaders.originalQueue]: 'shop.deleted' } });
+      channel.sendToQueue(DLQ, Buffer.from('{}'), {
+        messageId: 'to-nowhere',
+        headers: { ...failure, [MessageHeaders.originalQueue]: 'shop.deleted' },
+      });
       channel.sendToQueue(DLQ, Buffer.from('{}'), { messageId: 'no-origin', headers: failure });
       await channel.waitForConfirms();
 
@@ -208,7 +233,11 @@ describe('dead-letter replay tool', () => {
       const result = await admin.replay(QUEUE, { errorType: 'exhausted' }, (done, total) => progress.push([done, total]));
 
       expect(result).toMatchObject({ examined: 3, replayed: 2, skipped: 0 });
-      expect(progress).toEqual([[1, 3], [2, 3], [3, 3]]);
+      expect(progress).toEqual([
+        [1, 3],
+        [2, 3],
+        [3, 3],
+      ]);
       await eventually(() => ['t1', 't2'].every((id) => handler.handled.some((h) => h.id === id)), 'exhausted jobs handled');
       expect(handler.handled.some((h) => h.id === 'p1')).toBe(false);
       expect(await depth(DLQ)).toBe(1);
@@ -329,7 +358,10 @@ describe('dead-letter replay tool', () => {
     });
 
     it.each([
-      [{ AMQP_URL: 'http://rabbit:5672' }, 'dlq: config error: AMQP_URL="http://rabbit:5672" must be a URL starting with amqp:// or amqps://'],
+      [
+        { AMQP_URL: 'http://rabbit:5672' },
+        'dlq: config error: AMQP_URL="http://rabbit:5672" must be a URL starting with amqp:// or amqps://',
+      ],
       [{ AMQP_EXCHANGE: 'domain events' }, 'dlq: config error: AMQP_EXCHANGE="domain events" must be letters, digits'],
     ])('exits with 2 and one line naming the variable for a wrong %j, before it connects', async (env, line) => {
       const saved = { AMQP_URL: process.env.AMQP_URL, AMQP_EXCHANGE: process.env.AMQP_EXCHANGE };
@@ -351,7 +383,9 @@ describe('dead-letter replay tool', () => {
       const t = terminal();
 
       expect(await runDlqCommand(['list', DLQ, '--url', 'http://rabbit'], t.io)).toBe(2);
-      expect(t.err()).toMatch(/^dlq: config error: Invalid messaging option "url": "http:\/\/rabbit\/?" must be a URL starting with amqp:\/\//);
+      expect(t.err()).toMatch(
+        /^dlq: config error: Invalid messaging option "url": "http:\/\/rabbit\/?" must be a URL starting with amqp:\/\//,
+      );
     });
 
     it('fails with a clear message, quickly, when the broker cannot be reached', async () => {
@@ -379,11 +413,11 @@ describe('dead-letter replay tool', () => {
     it('refuses a request without a token, and one with a wrong token', async () => {
       const missing = await request(app.getHttpServer()).get(`/admin/dead-letters/${DLQ}`);
       expect(missing.status).toBe(401);
-      expect(missing.body.message).toMatch(/Missing "Authorization: Bearer/);
+      expect(messageOf(missing)).toMatch(/Missing "Authorization: Bearer/);
 
       const wrong = await request(app.getHttpServer()).get(`/admin/dead-letters/${DLQ}`).set('Authorization', 'Bearer nope');
       expect(wrong.status).toBe(401);
-      expect(wrong.body.message).toBe('Wrong admin token');
+      expect(messageOf(wrong)).toBe('Wrong admin token');
     });
 
     it('lists, shows and replays with the right token', async () => {
@@ -393,14 +427,17 @@ describe('dead-letter replay tool', () => {
       const list = await request(server).get(`/admin/dead-letters/${QUEUE}`).set('Authorization', auth);
       expect(list.status).toBe(200);
       expect(list.body).toMatchObject({ queue: DLQ, total: 2, truncated: false });
-      expect(list.body.groups).toHaveLength(2);
+      expect((list.body as { groups: unknown[] }).groups).toHaveLength(2);
 
       const show = await request(server).get(`/admin/dead-letters/${DLQ}/messages/${receipts.h1.messageId}`).set('Authorization', auth);
       expect(show.status).toBe(200);
-      expect(show.body.json).toEqual({ id: 'h1', failWith: 'permanent' });
+      expect((show.body as { json: unknown }).json).toEqual({ id: 'h1', failWith: 'permanent' });
 
       handler.failing = false;
-      const replay = await request(server).post(`/admin/dead-letters/${DLQ}/replay`).set('Authorization', auth).send({ errorType: 'permanent' });
+      const replay = await request(server)
+        .post(`/admin/dead-letters/${DLQ}/replay`)
+        .set('Authorization', auth)
+        .send({ errorType: 'permanent' });
       expect(replay.status).toBe(200);
       expect(replay.body).toMatchObject({ replayed: 1, skipped: 0 });
       await eventually(() => handler.handled.some((h) => h.id === 'h1'), 'h1 handled');
@@ -415,7 +452,7 @@ describe('dead-letter replay tool', () => {
       const response = await request(app.getHttpServer()).post(`/admin/dead-letters/${DLQ}/replay`).set('Authorization', auth).send(body);
 
       expect(response.status).toBe(400);
-      expect(response.body.message).toMatch(reason);
+      expect(messageOf(response)).toMatch(reason);
     });
 
     it('answers 400 to a purge without ?confirm=true, and purges with it', async () => {
@@ -424,7 +461,7 @@ describe('dead-letter replay tool', () => {
 
       const unconfirmed = await request(server).delete(`/admin/dead-letters/${DLQ}`).set('Authorization', auth);
       expect(unconfirmed.status).toBe(400);
-      expect(unconfirmed.body.message).toMatch(/confirm=true/);
+      expect(messageOf(unconfirmed)).toMatch(/confirm=true/);
       expect(await depth(DLQ)).toBe(1);
 
       const confirmed = await request(server).delete(`/admin/dead-letters/${DLQ}?confirm=true`).set('Authorization', auth);
@@ -437,27 +474,30 @@ describe('dead-letter replay tool', () => {
 
       const queue = await request(server).get('/admin/dead-letters/shop.nothing.dlq').set('Authorization', auth);
       expect(queue.status).toBe(404);
-      expect(queue.body.message).toContain('does not exist');
+      expect(messageOf(queue)).toContain('does not exist');
 
       const message = await request(server).get(`/admin/dead-letters/${DLQ}/messages/nope`).set('Authorization', auth);
       expect(message.status).toBe(404);
 
       const live = await request(server).delete(`/admin/dead-letters/${LIVE_QUEUE}?confirm=true`).set('Authorization', auth);
       expect(live.status).toBe(400);
-      expect(live.body.message).toMatch(/not a dead-letter queue/);
+      expect(messageOf(live)).toMatch(/not a dead-letter queue/);
       expect(await depth(LIVE_QUEUE)).toBeGreaterThan(0);
     });
 
     it('refuses every request while no admin token is configured', async () => {
       const moduleRef = await Test.createTestingModule({
-        imports: [MessagingModule.forRoot({ url: vhost.url, serviceName: 'tokenless', consume: false, shutdownTimeoutMs: 200 }), AdminModule.forRoot({ token: '' })],
+        imports: [
+          MessagingModule.forRoot({ url: vhost.url, serviceName: 'tokenless', consume: false, shutdownTimeoutMs: 200 }),
+          AdminModule.forRoot({ token: '' }),
+        ],
       }).compile();
-      const tokenless = moduleRef.createNestApplication({ logger: false });
+      const tokenless = moduleRef.createNestApplication<INestApplication<Server>>({ logger: false });
       await tokenless.init();
       try {
         const response = await request(tokenless.getHttpServer()).get(`/admin/dead-letters/${DLQ}`).set('Authorization', 'Bearer ');
         expect(response.status).toBe(401);
-        expect(response.body.message).toMatch(/disabled until ADMIN_TOKEN/);
+        expect(messageOf(response)).toMatch(/disabled until ADMIN_TOKEN/);
       } finally {
         await tokenless.close();
       }

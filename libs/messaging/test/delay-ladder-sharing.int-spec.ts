@@ -42,9 +42,13 @@ describe('delay ladder shared by every service of a vhost', () => {
     channel.publish(route.exchange, route.routingKey, Buffer.from('live'), { persistent: true, messageId: 'live' });
     await channel.waitForConfirms();
     let arrivedAt: number | undefined;
-    await channel.consume('live.queue', (message) => {
-      if (message) arrivedAt = Date.now();
-    }, { noAck: true });
+    await channel.consume(
+      'live.queue',
+      (message) => {
+        if (message) arrivedAt = Date.now();
+      },
+      { noAck: true },
+    );
     await eventually(() => arrivedAt !== undefined, 'live message delivered', 1000 + TOLERANCE_MS + 1000).catch(() => undefined);
     return arrivedAt === undefined ? undefined : arrivedAt - publishedAt;
   }
@@ -79,7 +83,8 @@ describe('delay ladder shared by every service of a vhost', () => {
       await classicService.waitForConfirms();
       const observer = await connection.createChannel();
       await eventually(
-        async () => (await observer.checkQueue('q.service')).messageCount === 1 && (await observer.checkQueue('c.service')).messageCount === 1,
+        async () =>
+          (await observer.checkQueue('q.service')).messageCount === 1 && (await observer.checkQueue('c.service')).messageCount === 1,
         'both delayed messages delivered',
         1000 + TOLERANCE_MS + 2000,
       );

@@ -118,7 +118,7 @@ class LadderRun {
       persistent: true,
       ...properties,
       messageId,
-      headers: { ...properties.headers, ...route.headers },
+      headers: { ...(properties.headers as Record<string, unknown> | undefined), ...route.headers },
     });
   }
 
@@ -185,7 +185,9 @@ describe.each(QUEUE_TYPES)('delay ladder delivering to %s handler queues', (queu
     const longest = Math.max(...REVERSE_ORDER_DELAYS_S);
     for (const seconds of REVERSE_ORDER_DELAYS_S) await ladder.arrivalOf(`order-${seconds}s`, longest * 1000 + TOLERANCE_MS + 2000);
 
-    const byArrival = [...REVERSE_ORDER_DELAYS_S].sort((a, b) => ladder.firstArrival(`order-${a}s`)!.at - ladder.firstArrival(`order-${b}s`)!.at);
+    const byArrival = [...REVERSE_ORDER_DELAYS_S].sort(
+      (a, b) => ladder.firstArrival(`order-${a}s`)!.at - ladder.firstArrival(`order-${b}s`)!.at,
+    );
     expect(byArrival).toEqual([1, 2, 5, 7]);
     for (const seconds of REVERSE_ORDER_DELAYS_S) {
       const ms = ladder.elapsed(`order-${seconds}s`);

@@ -1,5 +1,6 @@
 // Integration: what the services actually write through LoggingModule (pino) during HTTP requests and message
 // handling — one JSON object a line, correlation and trace ids on message lines, no e-mail address in clear.
+import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
 import { Body, Controller, Get, Inject, Injectable, Logger as NestLogger, Post, Query, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
@@ -7,7 +8,17 @@ import type { ChannelModel } from 'amqplib';
 import { IsEmail, IsString } from 'class-validator';
 import { Logger } from 'nestjs-pino';
 import request from 'supertest';
-import { MessageHandler, ConsumerSupervisor, MessageHeaders, MessagePublisher, MessagingModule, PermanentError, Retryable, Sensitive, TransientError } from '@app/messaging';
+import {
+  MessageHandler,
+  ConsumerSupervisor,
+  MessageHeaders,
+  MessagePublisher,
+  MessagingModule,
+  PermanentError,
+  Retryable,
+  Sensitive,
+  TransientError,
+} from '@app/messaging';
 import { DATABASE, DatabaseModule, Outbox, type DatabaseHandle } from '@app/persistence';
 import { CorrelationModule, LoggingModule } from '@app/service-kit';
 import { startInMemoryTracing, type InMemoryTracing } from '../../../test/support/in-memory-tracing';
@@ -101,7 +112,14 @@ class LineCollector extends Writable {
 
 const SERVICE = 'logged';
 const QUEUE = `${SERVICE}.${SignupRequested.messageType}`;
-const ADDRESSES = { ok: 'alice@example.com', flaky: 'carol@example.com', doomed: 'bob@example.com', deferred: 'erin@example.com', lookup: 'dave@example.com', broken: 'frank@example.com' };
+const ADDRESSES = {
+  ok: 'alice@example.com',
+  flaky: 'carol@example.com',
+  doomed: 'bob@example.com',
+  deferred: 'erin@example.com',
+  lookup: 'dave@example.com',
+  broken: 'frank@example.com',
+};
 const HEX32 = /^[0-9a-f]{32}$/;
 const HEX16 = /^[0-9a-f]{16}$/;
 
@@ -111,7 +129,7 @@ describe('structured logs of a service', () => {
   const output = new LineCollector();
   let vhost: TestVhost;
   let testDb: TestDatabase;
-  let app: INestApplication;
+  let app: INestApplication<Server>;
   let observer: ChannelModel;
   const sent: Record<string, string> = {};
 
@@ -130,7 +148,7 @@ describe('structured logs of a service', () => {
       controllers: [SignupsController],
       providers: [SignupHandler],
     }).compile();
-    app = moduleRef.createNestApplication({ bufferLogs: true });
+    app = moduleRef.createNestApplication<INestApplication<Server>>({ bufferLogs: true });
     app.useLogger(app.get(Logger));
     await app.init();
     await app.get(ConsumerSupervisor).waitUntilReady();
@@ -140,18 +158,28 @@ describe('structured logs of a service', () => {
     // outbox, and a lookup with an address in the query string.
     const handler = app.get(SignupHandler);
     const server = app.getHttpServer();
-    for (const [id, behaviour] of [['ok', 'ok'], ['flaky', 'transient-once'], ['doomed', 'permanent']] as const) {
+    for (const [id, behaviour] of [
+      ['ok', 'ok'],
+      ['flaky', 'transient-once'],
+      ['doomed', 'permanent'],
+    ] as const) {
       const response = await request(server).post('/signups').send({ id, email: ADDRESSES[id], behaviour }).expect(201);
       sent[id] = (response.body as { messageId: string }).messageId;
     }
-    const deferred = await request(server).post('/signups/deferred').send({ id: 'deferred', email: ADDRESSES.deferred, behaviour: 'ok' }).expect(201);
+    const deferred = await request(server)
+      .post('/signups/deferred')
+      .send({ id: 'deferred', email: ADDRESSES.deferred, behaviour: 'ok' })
+      .expect(201);
     sent.deferred = (deferred.body as { messageId: string }).messageId;
     await request(server).get('/signups/lookup').query({ email: ADDRESSES.lookup }).set('authorization', 'Bearer s3cret').expect(200);
     await request(server).get('/signups/broken').expect(500);
 
     await eventually(() => ['ok', 'flaky', 'deferred'].every((id) => handler.done.has(id)), 'signups handled', 15_000);
     const events = () => output.entries().map((entry) => entry.event);
-    await eventually(() => events().includes('message.dead_lettered') && events().filter((event) => event === 'message.acked').length >= 3, 'outcomes logged');
+    await eventually(
+      () => events().includes('message.dead_lettered') && events().filter((event) => event === 'message.acked').length >= 3,
+      'outcomes logged',
+    );
   });
 
   afterAll(async () => {
@@ -175,7 +203,9 @@ describe('structured logs of a service', () => {
   });
 
   it('puts correlation id, message id, type and trace ids on every consume-outcome line', () => {
-    const outcomes = entries().filter((entry) => ['message.acked', 'message.retry_scheduled', 'message.dead_lettered'].includes(String(entry.event)));
+    const outcomes = entries().filter((entry) =>
+      ['message.acked', 'message.retry_scheduled', 'message.dead_lettered'].includes(String(entry.event)),
+    );
     expect(outcomes.map((entry) => `${String(entry.event)} ${String(entry.messageId)}`).sort()).toEqual(
       [
         `message.acked ${sent.ok}`,
@@ -197,7 +227,9 @@ describe('structured logs of a service', () => {
   });
 
   it('puts correlation id, message id, type and trace ids on the publish lines of a request', () => {
-    const published = withEvent('message.published').filter((entry) => [sent.ok, sent.flaky, sent.doomed].includes(String(entry.messageId)));
+    const published = withEvent('message.published').filter((entry) =>
+      [sent.ok, sent.flaky, sent.doomed].includes(String(entry.messageId)),
+    );
     expect(published).toHaveLength(3);
     for (const entry of published) {
       expect(entry).toMatchObject({
@@ -239,7 +271,11 @@ describe('structured logs of a service', () => {
 
   it("logs an unhandled HTTP error with its class and its message masked, and never the caller's credentials", () => {
     const [logged] = entries().filter((entry) => entry.context === 'ExceptionsHandler');
-    expect(logged).toMatchObject({ level: 50, msg: 'profile of f***k@example.com is corrupt', err: { type: 'Error', message: 'profile of f***k@example.com is corrupt' } });
+    expect(logged).toMatchObject({
+      level: 50,
+      msg: 'profile of f***k@example.com is corrupt',
+      err: { type: 'Error', message: 'profile of f***k@example.com is corrupt' },
+    });
     expect(output.lines.join('\n')).not.toContain('s3cret');
   });
 

@@ -1,10 +1,20 @@
 // Integration: GET /metrics after real consume outcomes, publishes, duplicates, outbox backlog and queue backlog —
 // asserted as deltas between two scrapes, the way a dashboard reads counters.
+import type { Server } from 'node:http';
 import { Injectable, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { IsString } from 'class-validator';
 import request from 'supertest';
-import { Idempotent, MessageHandler, ConsumerSupervisor, MessagePublisher, MessagingModule, PermanentError, Retryable, TransientError } from '@app/messaging';
+import {
+  Idempotent,
+  MessageHandler,
+  ConsumerSupervisor,
+  MessagePublisher,
+  MessagingModule,
+  PermanentError,
+  Retryable,
+  TransientError,
+} from '@app/messaging';
 import { DATABASE, DatabaseModule, Outbox, OutboxRelay, type DatabaseHandle } from '@app/persistence';
 import { MetricsModule } from '@app/service-kit';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
@@ -101,7 +111,7 @@ function metric(text: string, name: string, labels: Record<string, string> = {})
 describe('GET /metrics', () => {
   let vhost: TestVhost;
   let testDb: TestDatabase;
-  let app: INestApplication;
+  let app: INestApplication<Server>;
   let publisher: MessagePublisher;
 
   const scrape = async (): Promise<string> => {
@@ -117,7 +127,12 @@ describe('GET /metrics', () => {
       imports: [
         MetricsModule,
         // The relay is started by the outbox test, so that rows can be seen waiting first.
-        DatabaseModule.forRoot({ serviceName: SERVICE, url: testDb.url, dataDir: testDb.dataDir, outbox: { relay: false, pollIntervalMs: 20 } }),
+        DatabaseModule.forRoot({
+          serviceName: SERVICE,
+          url: testDb.url,
+          dataDir: testDb.dataDir,
+          outbox: { relay: false, pollIntervalMs: 20 },
+        }),
         MessagingModule.forRoot({
           url: vhost.url,
           serviceName: SERVICE,
@@ -127,7 +142,7 @@ describe('GET /metrics', () => {
       ],
       providers: [JobHandler, PingHandler, BatchHandler],
     }).compile();
-    app = moduleRef.createNestApplication();
+    app = moduleRef.createNestApplication<INestApplication<Server>>();
     await app.init();
     await app.get(ConsumerSupervisor).waitUntilReady();
     publisher = app.get(MessagePublisher);
@@ -145,7 +160,11 @@ describe('GET /metrics', () => {
     const handler = app.get(JobHandler);
     const pings = app.get(PingHandler);
 
-    for (const [id, behaviour] of [['ok', 'ok'], ['flaky', 'transient-once'], ['doomed', 'permanent']]) {
+    for (const [id, behaviour] of [
+      ['ok', 'ok'],
+      ['flaky', 'transient-once'],
+      ['doomed', 'permanent'],
+    ]) {
       await publisher.publish(JobQueued, { id, behaviour });
     }
     // The copy goes out once the first is handled (a copy arriving during it would be retried, not skipped).
@@ -171,7 +190,12 @@ describe('GET /metrics', () => {
     const delta = (name: string, labels: Record<string, string> = {}) => metric(after, name, labels) - metric(before, name, labels);
     const jobs = { queue: JOBS, type: JobQueued.messageType };
     if (process.env.E2E_DEBUG) {
-      console.log(after.split('\n').filter((line) => line.startsWith('messaging_') && !/_bucket\{/.test(line)).join('\n'));
+      console.log(
+        after
+          .split('\n')
+          .filter((line) => line.startsWith('messaging_') && !/_bucket\{/.test(line))
+          .join('\n'),
+      );
     }
 
     expect([...handler.done].sort()).toEqual(['flaky', 'ok']);
@@ -209,11 +233,17 @@ describe('GET /metrics', () => {
     for (const id of ['b1', 'b2', 'b3']) await publisher.publish(BatchArrived, { id });
 
     // One delivery is held by the handler (unacked), two wait as ready messages.
-    await eventually(async () => batches.started === 1 && metric(await scrape(), 'messaging_queue_depth', { queue: BATCHES }) === 2, 'two batches ready');
+    await eventually(
+      async () => batches.started === 1 && metric(await scrape(), 'messaging_queue_depth', { queue: BATCHES }) === 2,
+      'two batches ready',
+    );
     expect(metric(await scrape(), 'messaging_queue_depth', { queue: BATCHES })).toBe(2);
 
     batches.open();
-    await eventually(async () => batches.started === 3 && metric(await scrape(), 'messaging_queue_depth', { queue: BATCHES }) === 0, 'the batch queue drained');
+    await eventually(
+      async () => batches.started === 3 && metric(await scrape(), 'messaging_queue_depth', { queue: BATCHES }) === 0,
+      'the batch queue drained',
+    );
   });
 
   it('reports pending outbox rows and the age of the oldest while the relay is stopped, and none once it has run', async () => {

@@ -18,7 +18,14 @@ import {
 import { Test } from '@nestjs/testing';
 import { IsString } from 'class-validator';
 import { tap, type Observable } from 'rxjs';
-import { MESSAGE_CONTEXT_TYPE, MessageContext, MessageHandler, ConsumerSupervisor, MessagePublisher, MessagingModule } from '@app/messaging';
+import {
+  MESSAGE_CONTEXT_TYPE,
+  MessageContext,
+  MessageHandler,
+  ConsumerSupervisor,
+  MessagePublisher,
+  MessagingModule,
+} from '@app/messaging';
 import { createTestVhost, eventually, getOne, type TestVhost } from '../../../test/support/test-broker';
 
 class TaskAssigned {
@@ -41,7 +48,12 @@ const seenByInterceptor: Array<{ type: string; data: unknown; context: unknown; 
 @Injectable()
 class RecordingInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const entry = { type: context.getType<string>(), data: context.switchToRpc().getData(), context: context.switchToRpc().getContext(), after: false };
+    const entry = {
+      type: context.getType<string>(),
+      data: context.switchToRpc().getData<unknown>(),
+      context: context.switchToRpc().getContext<unknown>(),
+      after: false,
+    };
     seenByInterceptor.push(entry);
     return next.handle().pipe(tap(() => (entry.after = true)));
   }
@@ -50,7 +62,7 @@ class RecordingInterceptor implements NestInterceptor {
 @Injectable()
 class OnlyKnownAssignees implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
-    return (context.switchToRpc().getData() as { assignee?: string }).assignee !== 'mallory';
+    return context.switchToRpc().getData<{ assignee?: string }>().assignee !== 'mallory';
   }
 }
 
@@ -102,7 +114,9 @@ describe('Nest enhancers on message handlers', () => {
   beforeAll(async () => {
     vhost = await createTestVhost('enhancers');
     const moduleRef = await Test.createTestingModule({
-      imports: [MessagingModule.forRoot({ url: vhost.url, serviceName: 'tasks', queueType: 'classic', delay: 'ladder', shutdownTimeoutMs: 500 })],
+      imports: [
+        MessagingModule.forRoot({ url: vhost.url, serviceName: 'tasks', queueType: 'classic', delay: 'ladder', shutdownTimeoutMs: 500 }),
+      ],
       providers: [TaskHandler, RecordingInterceptor, OnlyKnownAssignees],
     }).compile();
     app = moduleRef.createNestApplication();
@@ -187,7 +201,9 @@ describe('global enhancers on message handlers', () => {
   it('applies a global interceptor to a handler that has no enhancers of its own', async () => {
     vhost = await createTestVhost('global-enhancers');
     const moduleRef = await Test.createTestingModule({
-      imports: [MessagingModule.forRoot({ url: vhost.url, serviceName: 'global', queueType: 'classic', delay: 'ladder', shutdownTimeoutMs: 500 })],
+      imports: [
+        MessagingModule.forRoot({ url: vhost.url, serviceName: 'global', queueType: 'classic', delay: 'ladder', shutdownTimeoutMs: 500 }),
+      ],
       providers: [TaskHandler],
     }).compile();
     app = moduleRef.createNestApplication();

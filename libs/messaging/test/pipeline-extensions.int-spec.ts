@@ -67,7 +67,9 @@ class TenantCheck implements ConsumeStep {
   handle(delivery: Delivery, next: NextStep): void | Promise<void> {
     const tenant = delivery.context.headers[TENANT_HEADER];
     this.seen.push(delivery.context.messageId);
-    if (tenant !== this.config.tenant) throw new PermanentError(`Message of tenant "${String(tenant)}" refused by tenant "${this.config.tenant}"`);
+    if (tenant !== this.config.tenant) {
+      throw new PermanentError(`Message of tenant "${String(tenant)}" refused by tenant "${this.config.tenant}"`);
+    }
     return next();
   }
 }
@@ -96,7 +98,9 @@ class Audit implements ConsumeStep {
 }
 
 /** A parameter decorator of the application's own, reading the message's headers through the execution context. */
-const Tenant = createParamDecorator((_data: unknown, execution: ExecutionContext) => execution.switchToRpc().getContext<MessageContext>().headers[TENANT_HEADER]);
+const Tenant = createParamDecorator(
+  (_data: unknown, execution: ExecutionContext) => execution.switchToRpc().getContext<MessageContext>().headers[TENANT_HEADER],
+);
 
 @Injectable()
 class Counting implements CanActivate, NestInterceptor {
@@ -120,7 +124,12 @@ class Handlers {
   readonly receipts: string[] = [];
 
   @MessageHandler(InvoiceRaised)
-  onInvoice(@Ctx() context: MessageContext, @Payload('customer') customer: string, @Tenant() tenant: unknown, @Payload() invoice: InvoiceRaised): void {
+  onInvoice(
+    @Ctx() context: MessageContext,
+    @Payload('customer') customer: string,
+    @Tenant() tenant: unknown,
+    @Payload() invoice: InvoiceRaised,
+  ): void {
     this.invoices.push({ customer, invoiceId: invoice.invoiceId, tenant, attempt: context.attempt });
   }
 
@@ -143,7 +152,9 @@ describe('extending the pipelines', () => {
   beforeAll(async () => {
     vhost = await createTestVhost('pipeline-ext');
     const moduleRef = await Test.createTestingModule({
-      imports: [MessagingModule.forRoot({ url: vhost.url, serviceName: 'billing', queueType: 'classic', delay: 'ladder', shutdownTimeoutMs: 500 })],
+      imports: [
+        MessagingModule.forRoot({ url: vhost.url, serviceName: 'billing', queueType: 'classic', delay: 'ladder', shutdownTimeoutMs: 500 }),
+      ],
       providers: [TenantConfig, TenantCheck, TenantStamp, Audit, Counting, Handlers],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
@@ -165,7 +176,12 @@ describe('extending the pipelines', () => {
 
     await eventually(() => handlers.invoices.some((invoice) => invoice.invoiceId === 'inv-1'), 'inv-1 handled');
     expect(app.get(TenantCheck).seen).toContain(messageId);
-    expect(handlers.invoices.find((invoice) => invoice.invoiceId === 'inv-1')).toEqual({ customer: 'Ada', invoiceId: 'inv-1', tenant: 'acme', attempt: 1 });
+    expect(handlers.invoices.find((invoice) => invoice.invoiceId === 'inv-1')).toEqual({
+      customer: 'Ada',
+      invoiceId: 'inv-1',
+      tenant: 'acme',
+      attempt: 1,
+    });
   });
 
   it("dead-letters another tenant's message at the application's consume step, with its reason, without running the handler", async () => {

@@ -86,10 +86,14 @@ describe('publishing across a broker outage', () => {
     expect(failedAfter).toBeGreaterThanOrEqual(1_400);
     expect(failedAfter).toBeLessThan(10_000);
     let skus: string[] = [];
-    await eventually(async () => {
-      skus = [...skus, ...(await observed())];
-      return skus.includes('held');
-    }, 'the held publish on the observer queue', 15_000);
+    await eventually(
+      async () => {
+        skus = [...skus, ...(await observed())];
+        return skus.includes('held');
+      },
+      'the held publish on the observer queue',
+      15_000,
+    );
     // The one that failed was never sent: a caller told "failed" can retry without making a duplicate.
     expect(skus.filter((sku) => sku === 'held')).toHaveLength(1);
     expect(skus).not.toContain('too-late');

@@ -3,7 +3,18 @@ import { Injectable, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import { IsString } from 'class-validator';
-import { Fault, faultOf, MessageContext, MessageHandler, ConsumerSupervisor, MessagePublisher, MessagingModule, PermanentError, Retryable, TransientError } from '@app/messaging';
+import {
+  Fault,
+  faultOf,
+  MessageContext,
+  MessageHandler,
+  ConsumerSupervisor,
+  MessagePublisher,
+  MessagingModule,
+  PermanentError,
+  Retryable,
+  TransientError,
+} from '@app/messaging';
 import { closeConnectionsNamed, createTestVhost, eventually, getOne, type TestVhost } from '../../../test/support/test-broker';
 
 class JobQueued {
@@ -155,10 +166,20 @@ describe('retries and dead letters', () => {
     const poison: Array<[string, Buffer, Record<string, unknown>, RegExp]> = [
       ['not-json', Buffer.from('{oops'), { contentType: 'application/json' }, /not valid JSON/],
       ['wrong-type', Buffer.from('<job/>'), { contentType: 'application/xml' }, /content type/],
-      ['too-big', Buffer.from(JSON.stringify({ id: 'x', behaviour: 'x'.repeat(5000) })), { contentType: 'application/json' }, /exceeds the limit/],
+      [
+        'too-big',
+        Buffer.from(JSON.stringify({ id: 'x', behaviour: 'x'.repeat(5000) })),
+        { contentType: 'application/json' },
+        /exceeds the limit/,
+      ],
       ['invalid', Buffer.from(JSON.stringify({ id: 7 })), { contentType: 'application/json' }, /id must be a string/],
       ['unknown-type', Buffer.from('{}'), { contentType: 'application/json', type: 'job.cancelled' }, /Unknown message type/],
-      ['newer-schema', Buffer.from(JSON.stringify({ id: 'n', behaviour: 'ok' })), { contentType: 'application/json', headers: { 'x-schema-version': 2 } }, /newer than the 1/],
+      [
+        'newer-schema',
+        Buffer.from(JSON.stringify({ id: 'n', behaviour: 'ok' })),
+        { contentType: 'application/json', headers: { 'x-schema-version': 2 } },
+        /newer than the 1/,
+      ],
     ];
     for (const [id, body, props] of poison) {
       channel.publish('domain.events', 'job.queued', body, { messageId: id, type: 'job.queued', ...props });

@@ -2,7 +2,15 @@
 import { Injectable, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { IsInt, IsString, Min } from 'class-validator';
-import { MessageContext, MessageHandler, ConsumerSupervisor, MessagePublisher, MessageValidationError, MessagingModule, runWithCorrelation } from '@app/messaging';
+import {
+  MessageContext,
+  MessageHandler,
+  ConsumerSupervisor,
+  MessagePublisher,
+  MessageValidationError,
+  MessagingModule,
+  runWithCorrelation,
+} from '@app/messaging';
 import { createTestVhost, eventually, getOne, rabbitmqctl, type TestVhost } from '../../../test/support/test-broker';
 
 class PingSent {

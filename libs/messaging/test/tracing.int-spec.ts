@@ -1,5 +1,6 @@
 // Integration: one trace from an HTTP request through the outbox, the relay, a handler that publishes, and the next
 // handler — W3C trace context carried in the outbox row and in AMQP headers, spans after the messaging conventions.
+import type { Server } from 'node:http';
 import { Body, Controller, Inject, Injectable, Post, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { SpanKind } from '@opentelemetry/api';
@@ -93,7 +94,9 @@ function spanTree(spans: ReadableSpan[]): string {
   const walk = (parent: string | undefined, depth: number) => {
     for (const span of (byParent.get(parent) ?? []).sort((a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1])) {
       const { traceId, spanId } = span.spanContext();
-      lines.push(`${'  '.repeat(depth)}${span.name} [${kindName(span.kind)}] trace=${traceId} span=${spanId} parent=${parentOf(span) ?? '-'}`);
+      lines.push(
+        `${'  '.repeat(depth)}${span.name} [${kindName(span.kind)}] trace=${traceId} span=${spanId} parent=${parentOf(span) ?? '-'}`,
+      );
       walk(spanId, depth + 1);
     }
   };
@@ -103,7 +106,8 @@ function spanTree(spans: ReadableSpan[]): string {
 
 /** The server span ends when the response is sent; consumer A's after B's may have ended (it acks after publishing B). */
 async function allSpansEnded(): Promise<void> {
-  const ended = (kind: SpanKind, name?: string) => tracing.exporter.getFinishedSpans().some((span) => span.kind === kind && (name === undefined || span.name === name));
+  const ended = (kind: SpanKind, name?: string) =>
+    tracing.exporter.getFinishedSpans().some((span) => span.kind === kind && (name === undefined || span.name === name));
   await eventually(
     () => ended(SpanKind.SERVER) && ended(SpanKind.CONSUMER, `process ${QUEUE_A}`) && ended(SpanKind.CONSUMER, `process ${QUEUE_B}`),
     'the server span and both consumer spans ended',
@@ -113,7 +117,7 @@ async function allSpansEnded(): Promise<void> {
 describe('tracing across HTTP, outbox, relay and consumers', () => {
   let vhost: TestVhost;
   let testDb: TestDatabase;
-  let app: INestApplication;
+  let app: INestApplication<Server>;
   let handlers: NoteHandlers;
 
   beforeAll(async () => {
@@ -130,7 +134,7 @@ describe('tracing across HTTP, outbox, relay and consumers', () => {
       controllers: [NotesController],
       providers: [NoteHandlers],
     }).compile();
-    app = moduleRef.createNestApplication();
+    app = moduleRef.createNestApplication<INestApplication<Server>>();
     await app.init();
     await app.get<DatabaseHandle>(DATABASE).db.execute(sql`create table notes (id text primary key)`);
     await app.get(ConsumerSupervisor).waitUntilReady();
@@ -146,11 +150,7 @@ describe('tracing across HTTP, outbox, relay and consumers', () => {
 
   it("continues the caller's trace from the HTTP request to the handler of the message a handler published", async () => {
     tracing.exporter.reset();
-    const response = await request(app.getHttpServer())
-      .post('/notes')
-      .set('traceparent', TRACEPARENT)
-      .send({ noteId: 'n-1' })
-      .expect(201);
+    const response = await request(app.getHttpServer()).post('/notes').set('traceparent', TRACEPARENT).send({ noteId: 'n-1' }).expect(201);
     const { messageId: messageIdA, correlationId } = response.body as { messageId: string; correlationId: string };
     expect(response.headers['x-correlation-id']).toBe(correlationId);
 
@@ -182,7 +182,10 @@ describe('tracing across HTTP, outbox, relay and consumers', () => {
     expect(parentOf(server)).toBe(CALLER_SPAN_ID);
     expect(server.parentSpanContext?.isRemote).toBe(true);
     for (let i = 1; i < chain.length; i++) {
-      expect({ span: chain[i].name, parent: parentOf(chain[i]) }).toEqual({ span: chain[i].name, parent: chain[i - 1].spanContext().spanId });
+      expect({ span: chain[i].name, parent: parentOf(chain[i]) }).toEqual({
+        span: chain[i].name,
+        parent: chain[i - 1].spanContext().spanId,
+      });
     }
 
     expect(server.attributes).toMatchObject({ 'http.request.method': 'POST', 'url.path': '/notes', 'http.response.status_code': 201 });
@@ -194,9 +197,23 @@ describe('tracing across HTTP, outbox, relay and consumers', () => {
     // On the wire, B carries its producer span as the W3C parent.
     expect(deliveredB.headers.traceparent).toBe(`00-${TRACE_ID}-${producerB.spanContext().spanId}-01`);
     const expected: Array<[ReadableSpan, Record<string, unknown>]> = [
-      [producerA, { 'messaging.operation.type': 'send', 'messaging.destination.name': 'domain.events', 'messaging.message.id': messageIdA }],
-      [consumerA, { 'messaging.operation.type': 'process', 'messaging.destination.name': QUEUE_A, 'messaging.consumer.group.name': QUEUE_A, 'messaging.message.id': messageIdA }],
-      [producerB, { 'messaging.operation.type': 'send', 'messaging.destination.name': 'domain.events', 'messaging.message.id': messageIdB }],
+      [
+        producerA,
+        { 'messaging.operation.type': 'send', 'messaging.destination.name': 'domain.events', 'messaging.message.id': messageIdA },
+      ],
+      [
+        consumerA,
+        {
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': QUEUE_A,
+          'messaging.consumer.group.name': QUEUE_A,
+          'messaging.message.id': messageIdA,
+        },
+      ],
+      [
+        producerB,
+        { 'messaging.operation.type': 'send', 'messaging.destination.name': 'domain.events', 'messaging.message.id': messageIdB },
+      ],
       [consumerBSpan, { 'messaging.operation.type': 'process', 'messaging.destination.name': QUEUE_B, 'messaging.message.id': messageIdB }],
     ];
     for (const [span, attributes] of expected) {

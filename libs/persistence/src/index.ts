@@ -3,14 +3,34 @@
 import './database/transaction-context';
 
 export { DatabaseModule, migrateAll, type DatabaseModuleOptions } from './database/database.module';
-export { DATABASE_URL_FORM, databaseUrlFromEnv, resolveDatabaseLocation, type DatabaseLocation, type DatabaseLocationOptions } from './database/database-location';
-export { openDatabase, projectRoot, rowsOf, type Database, type DatabaseHandle, type OpenDatabaseOptions, type Transaction } from './database/database';
+export {
+  DATABASE_URL_FORM,
+  databaseUrlFromEnv,
+  resolveDatabaseLocation,
+  type DatabaseLocation,
+  type DatabaseLocationOptions,
+} from './database/database-location';
+export {
+  openDatabase,
+  projectRoot,
+  rowsOf,
+  type Database,
+  type DatabaseHandle,
+  type OpenDatabaseOptions,
+  type Transaction,
+} from './database/database';
 export { DatabaseReadiness } from './database/database-readiness';
 export { outbox as outboxTable, inbox as inboxTable } from './database/messaging-tables';
 export { DATABASE, OUTBOX_OPTIONS } from './persistence.constants';
 export { DatabaseIdempotencyStore, type InboxBatching } from './inbox/database-idempotency-store';
 export { RedisIdempotencyStore } from './inbox/redis-idempotency-store';
-export { DEFAULT_REDIS_URL, REDIS_URL_FORM, RedisIdempotencyModule, resolveRedisUrl, type RedisIdempotencyOptions } from './inbox/redis-idempotency.module';
+export {
+  DEFAULT_REDIS_URL,
+  REDIS_URL_FORM,
+  RedisIdempotencyModule,
+  resolveRedisUrl,
+  type RedisIdempotencyOptions,
+} from './inbox/redis-idempotency.module';
 export { Outbox, type OutboxAddOptions } from './outbox/outbox';
 export { OutboxRelay } from './outbox/outbox-relay';
 export { resolveOutboxOptions, type OutboxOptions, type ResolvedOutboxOptions } from './outbox/outbox-options';

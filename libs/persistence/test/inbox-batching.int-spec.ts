@@ -3,7 +3,13 @@
 import { sql } from 'drizzle-orm';
 import { currentCorrelation, runWithCorrelation, type IdempotencyClaim } from '@app/messaging';
 import { DatabaseIdempotencyStore, takeBatch } from '@app/persistence/inbox/database-idempotency-store';
-import { MESSAGING_MIGRATIONS_FOLDER, openDatabase, rowsOf, type DatabaseHandle, type Transaction } from '@app/persistence/database/database';
+import {
+  MESSAGING_MIGRATIONS_FOLDER,
+  openDatabase,
+  rowsOf,
+  type DatabaseHandle,
+  type Transaction,
+} from '@app/persistence/database/database';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 
 let testDb: TestDatabase;
@@ -97,7 +103,11 @@ describe('the PostgreSQL inbox with batches', () => {
       ran++;
       await write(key)(tx);
     };
-    const [first, other, second] = await Promise.all([store.runOnce(claim(key), work), store.runOnce(claim(`d${run}-other`), write(`d${run}-other`)), store.runOnce(claim(key), work)]);
+    const [first, other, second] = await Promise.all([
+      store.runOnce(claim(key), work),
+      store.runOnce(claim(`d${run}-other`), write(`d${run}-other`)),
+      store.runOnce(claim(key), work),
+    ]);
     expect(other).toBe('processed');
     // The two go to different lanes; whichever claims the key first runs, and the other waits for its commit.
     expect([first, second].sort()).toEqual(['duplicate', 'processed']);
@@ -126,7 +136,10 @@ describe('the PostgreSQL inbox with batches', () => {
     const key = `s${run}`;
     // One lane, so that the two run in order (in two lanes either may claim the key first).
     const oneLane = new DatabaseIdempotencyStore(handle.db, { lanes: 1, maxBatch: 32 });
-    const results = await Promise.allSettled([oneLane.runOnce(claim(key), write(key, 'after-write')), oneLane.runOnce(claim(key), write(key))]);
+    const results = await Promise.allSettled([
+      oneLane.runOnce(claim(key), write(key, 'after-write')),
+      oneLane.runOnce(claim(key), write(key)),
+    ]);
     expect(results.map((result) => (result.status === 'fulfilled' ? result.value : 'failed'))).toEqual(['failed', 'processed']);
     expect(await rows(sql`select key from credits where key = ${key}`)).toEqual([{ key }]);
   });

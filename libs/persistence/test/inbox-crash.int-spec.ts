@@ -155,7 +155,10 @@ describe('inbox across a consumer crash', () => {
     const log = app.get(DeliveryLog);
 
     await eventually(() => log.deliveries.some((delivery) => delivery.messageId === messageId), 'the redelivery of the message');
-    await eventually(() => log.deliveries.some((delivery) => delivery.messageId === messageId && delivery.duplicate === true), 'the redelivery skipped as a duplicate');
+    await eventually(
+      () => log.deliveries.some((delivery) => delivery.messageId === messageId && delivery.duplicate === true),
+      'the redelivery skipped as a duplicate',
+    );
     const redelivery = log.deliveries.find((delivery) => delivery.messageId === messageId)!;
     expect(redelivery.redeliveries).toBeGreaterThanOrEqual(1);
     expect(app.get(PaymentHandler).bodyRuns).toBe(0);

@@ -4,7 +4,16 @@ import { Test } from '@nestjs/testing';
 import { IsString } from 'class-validator';
 import { sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
-import { Idempotent, MessageContext, MessageHandler, ConsumerSupervisor, MessagePublisher, MessagingModule, TransientError, type IdempotencyStoreKind } from '@app/messaging';
+import {
+  Idempotent,
+  MessageContext,
+  MessageHandler,
+  ConsumerSupervisor,
+  MessagePublisher,
+  MessagingModule,
+  TransientError,
+  type IdempotencyStoreKind,
+} from '@app/messaging';
 import { DATABASE, DatabaseModule, RedisIdempotencyModule, type DatabaseHandle } from '@app/persistence';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { createTestVhost, eventually, type TestVhost } from '../../../test/support/test-broker';
@@ -91,7 +100,7 @@ describe.each(cases)('idempotent consumer with the $name', ({ store, database })
     const handler = app.get(CreditHandler);
     if (store !== 'database') return handler.externalEffects.filter((a) => a === account).length;
     const result = await db.db.execute(sql`select count(*)::int as n from credits where account = ${account}`);
-    return Number((result as unknown as { rows: Array<{ n: number }> }).rows[0].n);
+    return Number((result as { rows: Array<{ n: number }> }).rows[0].n);
   }
 
   it('makes one effect from one message delivered five times, and acks the duplicates', async () => {

@@ -133,7 +133,7 @@ describe('outbox with one relay on PostgreSQL', () => {
     expect(message.fields.routingKey).toBe(ParcelShipped.messageType);
     expect(JSON.parse(message.content.toString('utf8'))).toEqual({ parcelId: 'p-1' });
 
-    await eventually(async () => (await rowsWithIds(db, [receipt.messageId]))[0]?.sentAt != null, 'the row marked sent');
+    await eventually(async () => (await rowsWithIds(db, [receipt.messageId]))[0]?.sentAt instanceof Date, 'the row marked sent');
     const [row] = await rowsWithIds(db, [receipt.messageId]);
     expect(row.sentAt).toBeInstanceOf(Date);
     expect(row.attempts).toBe(1);
@@ -160,7 +160,10 @@ describe('outbox with one relay on PostgreSQL', () => {
     expect(messageIdsOf(await observer.drain())).toEqual([otherKey.messageId]);
 
     // Once the cause is mended, the row and then the one it held back go out, in order.
-    await db.db.update(outboxTable).set({ exchange: 'domain.events', availableAt: null }).where(eq(outboxTable.messageId, refused.messageId));
+    await db.db
+      .update(outboxTable)
+      .set({ exchange: 'domain.events', availableAt: null })
+      .where(eq(outboxTable.messageId, refused.messageId));
     await settleAt(observer, 2);
     expect(messageIdsOf(await observer.drain())).toEqual([refused.messageId, sameKey.messageId]);
   });
@@ -172,8 +175,14 @@ describe('outbox with one relay on PostgreSQL', () => {
       const old = await outbox.add(tx, ParcelShipped, { parcelId: 'sent-two-hours-ago' });
       const young = await outbox.add(tx, ParcelShipped, { parcelId: 'sent-a-minute-ago' });
       // Already published, long ago and recently: the relay leaves them alone, only the cleanup looks at them.
-      await tx.update(outboxTable).set({ sentAt: new Date(now - 2 * hour), attempts: 1 }).where(eq(outboxTable.messageId, old.messageId));
-      await tx.update(outboxTable).set({ sentAt: new Date(now - 60_000), attempts: 1 }).where(eq(outboxTable.messageId, young.messageId));
+      await tx
+        .update(outboxTable)
+        .set({ sentAt: new Date(now - 2 * hour), attempts: 1 })
+        .where(eq(outboxTable.messageId, old.messageId));
+      await tx
+        .update(outboxTable)
+        .set({ sentAt: new Date(now - 60_000), attempts: 1 })
+        .where(eq(outboxTable.messageId, young.messageId));
       return [old, young];
     });
 
@@ -331,7 +340,7 @@ describe('outbox on PGlite', () => {
     expect(messageIdsOf(seen)).toEqual([receipt.messageId]);
     expect(seen[0].properties.correlationId).toBe(receipt.correlationId);
     expect(JSON.parse(seen[0].content.toString('utf8'))).toEqual({ parcelId: 'pglite-1' });
-    await eventually(async () => (await rowsWithIds(db, [receipt.messageId]))[0]?.sentAt != null, 'the row marked sent');
+    await eventually(async () => (await rowsWithIds(db, [receipt.messageId]))[0]?.sentAt instanceof Date, 'the row marked sent');
     expect(await rowsWithIds(db, [rolledBack!.messageId])).toHaveLength(0);
   });
 });

@@ -115,7 +115,9 @@ describe('the Redis idempotency store', () => {
     await redis.rpush(markOf('a-list'), 'x');
     await redis.set(markOf('a-string'), 'hello');
     let effects = 0;
-    const results = await Promise.allSettled(['a-list', 'a-string', 'mine'].map((key) => store.runOnce(claim(key), async () => void effects++)));
+    const results = await Promise.allSettled(
+      ['a-list', 'a-string', 'mine'].map((key) => store.runOnce(claim(key), async () => void effects++)),
+    );
 
     expect(results[2]).toEqual({ status: 'fulfilled', value: 'processed' });
     expect(effects).toBe(1);

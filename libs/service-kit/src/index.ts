@@ -3,7 +3,16 @@
 // module, and ServiceKitModule to import them together. Tracing (and the .env file) has its own light entry point:
 // @app/service-kit/tracing.
 export { ServiceKitModule, type ServiceKitOptions } from './service-kit.module';
-export { LOG_FORMATS, LOG_LEVELS, LoggingModule, loggerParams, resolveLogging, type LogFormat, type LoggingOptions, type LogLevel } from './logging/logging.module';
+export {
+  LOG_FORMATS,
+  LOG_LEVELS,
+  LoggingModule,
+  loggerParams,
+  resolveLogging,
+  type LogFormat,
+  type LoggingOptions,
+  type LogLevel,
+} from './logging/logging.module';
 export { MetricsModule } from './metrics/metrics.module';
 export { MessagingMetrics } from './metrics/messaging-metrics';
 export { HealthModule } from './health/health.module';

@@ -26,7 +26,9 @@ export class EmailSender {
       halfOpenAfter: config.circuitHalfOpenAfterMs,
       breaker: new ConsecutiveBreaker(config.circuitFailureThreshold),
     });
-    this.breaker.onStateChange((state) => this.logger.warn({ event: 'circuit.state_changed', circuit: 'email-provider', state: CircuitState[state] }));
+    this.breaker.onStateChange((state) =>
+      this.logger.warn({ event: 'circuit.state_changed', circuit: 'email-provider', state: CircuitState[state] }),
+    );
     const breaker = this.breaker;
     new Gauge({
       name: 'circuit_breaker_state',
@@ -34,7 +36,9 @@ export class EmailSender {
       labelNames: ['circuit'] as const,
       registers: [metrics.registry],
       collect() {
-        const value = { [CircuitState.Closed]: 0, [CircuitState.HalfOpen]: 1, [CircuitState.Open]: 2, [CircuitState.Isolated]: 3 }[breaker.state];
+        const value = { [CircuitState.Closed]: 0, [CircuitState.HalfOpen]: 1, [CircuitState.Open]: 2, [CircuitState.Isolated]: 3 }[
+          breaker.state
+        ];
         this.set({ circuit: 'email-provider' }, value);
       },
     });

@@ -20,7 +20,11 @@ export class NotificationsController {
 
   @Get()
   async list(@Query('orderId', new ParseUUIDPipe()) orderId: string): Promise<NotificationView[]> {
-    const rows = await this.database.db.select().from(notifications).where(eq(notifications.orderId, orderId)).orderBy(asc(notifications.sentAt));
+    const rows = await this.database.db
+      .select()
+      .from(notifications)
+      .where(eq(notifications.orderId, orderId))
+      .orderBy(asc(notifications.sentAt));
     return rows.map((row) => ({
       id: row.id,
       orderId: row.orderId,

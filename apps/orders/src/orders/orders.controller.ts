@@ -1,5 +1,19 @@
 // HTTP API of the order service: place an order (202 Accepted), read it back with its notification status.
-import { Body, Controller, Get, Headers, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post, Res, UsePipes, ValidationPipe, BadRequestException } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Res,
+  UsePipes,
+  ValidationPipe,
+  BadRequestException,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import { PlaceOrderRequest } from './place-order.request';
 import { OrdersService, type Order } from './orders.service';

@@ -40,7 +40,15 @@ export class OrdersService {
       const items = request.items.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice }));
       const [order] = await tx
         .insert(orders)
-        .values({ id, customerId: request.customerId, email: request.email, currency: request.currency, items, total: lineTotal(items), status: 'PENDING' })
+        .values({
+          id,
+          customerId: request.customerId,
+          email: request.email,
+          currency: request.currency,
+          items,
+          total: lineTotal(items),
+          status: 'PENDING',
+        })
         .returning();
       await this.outbox.add(
         tx,
@@ -59,7 +67,8 @@ export class OrdersService {
       );
       return { order, created: true };
     });
-    if (placed.created) this.logger.log({ event: 'order.placed', orderId: placed.order.id, total: placed.order.total, currency: placed.order.currency });
+    if (placed.created)
+      this.logger.log({ event: 'order.placed', orderId: placed.order.id, total: placed.order.total, currency: placed.order.currency });
     return placed;
   }
 

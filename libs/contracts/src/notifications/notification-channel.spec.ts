@@ -50,17 +50,13 @@ describe('NotificationChannel', () => {
   it('fails an unknown kind with a reason naming the known kinds', async () => {
     const issues = await issuesFor({ kind: 'fax', number: '+4930123456' });
 
-    expect(reasonsAt(issues, 'channel.kind')).toEqual([
-      'kind must name a known notification channel: email, sms, push',
-    ]);
+    expect(reasonsAt(issues, 'channel.kind')).toEqual(['kind must name a known notification channel: email, sms, push']);
   });
 
   it('fails a channel without a kind', async () => {
     const issues = await issuesFor({ address: 'ada@example.com' });
 
-    expect(reasonsAt(issues, 'channel.kind')).toEqual([
-      'kind must name a known notification channel: email, sms, push',
-    ]);
+    expect(reasonsAt(issues, 'channel.kind')).toEqual(['kind must name a known notification channel: email, sms, push']);
   });
 
   it('checks the fields of the kind it names, not of another kind', async () => {
@@ -78,9 +74,7 @@ describe('NotificationChannel', () => {
   ])('rejects an SMS number with %s', async (_case, phoneNumber) => {
     const issues = await issuesFor({ kind: 'sms', phoneNumber });
 
-    expect(reasonsAt(issues, 'channel.phoneNumber')).toEqual([
-      'phoneNumber must be an E.164 phone number, like "+4915112345678"',
-    ]);
+    expect(reasonsAt(issues, 'channel.phoneNumber')).toEqual(['phoneNumber must be an E.164 phone number, like "+4915112345678"']);
   });
 
   it('accepts a push channel without callback URL', async () => {

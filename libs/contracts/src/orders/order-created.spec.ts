@@ -81,9 +81,7 @@ describe('OrderCreated', () => {
     const { instance, issues } = await validateLikeLibrary(OrderCreated, data);
 
     expect(instance.notification.constructor).toBe(NotificationChannelBase);
-    expect(reasonsAt(issues, 'notification.kind')).toEqual([
-      'kind must name a known notification channel: email, sms, push',
-    ]);
+    expect(reasonsAt(issues, 'notification.kind')).toEqual(['kind must name a known notification channel: email, sms, push']);
   });
 
   it('reports errors inside items with the index of the line', async () => {

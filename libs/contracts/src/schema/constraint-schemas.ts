@@ -53,10 +53,7 @@ export const CONSTRAINT_SCHEMAS: ReadonlyMap<string, ConstraintSchema> = new Map
   [IS_URL, ([options]) => urlSchema(options)],
   [IS_CURRENCY_CODE, () => ({ type: 'string', pattern: '^[A-Z]{3}$' })],
   [IS_ISO_DATE_TIME_WITH_OFFSET, () => ({ type: 'string', format: 'date-time' })],
-  [
-    IS_DECIMAL_STRING,
-    ([options]) => ({ type: 'string', pattern: decimalStringPattern(options as DecimalStringOptions).source }),
-  ],
+  [IS_DECIMAL_STRING, ([options]) => ({ type: 'string', pattern: decimalStringPattern(options as DecimalStringOptions).source })],
 ]);
 
 function numberArg(value: unknown, constraint: string): number {
@@ -65,8 +62,7 @@ function numberArg(value: unknown, constraint: string): number {
 }
 
 function patternSource(pattern: unknown, modifiers: unknown): string {
-  const regex =
-    pattern instanceof RegExp ? pattern : new RegExp(String(pattern), typeof modifiers === 'string' ? modifiers : '');
+  const regex = pattern instanceof RegExp ? pattern : new RegExp(String(pattern), typeof modifiers === 'string' ? modifiers : '');
   // JSON Schema patterns carry no flags; a case-insensitive or multiline rule would be stated wrongly.
   if (regex.flags.replace('u', '') !== '') {
     throw new TypeError(`${MATCHES}: the flags "${regex.flags}" of /${regex.source}/ cannot be stated in JSON Schema`);

@@ -158,5 +158,5 @@ function canonical(schema: JsonSchema): JsonSchema {
       );
     } else ordered[key] = value;
   }
-  return ordered as JsonSchema;
+  return ordered;
 }

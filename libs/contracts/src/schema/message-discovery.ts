@@ -21,6 +21,7 @@ export interface DiscoveredMessage {
 export function discoverMessages(src: string = CONTRACTS_SRC): DiscoveredMessage[] {
   const found: DiscoveredMessage[] = [];
   for (const file of sourceFiles(src)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads each file by its path, synchronously, through the caller's TypeScript loader
     const exports = require(file) as Record<string, unknown>;
     for (const [exportName, value] of Object.entries(exports)) {
       if (isContractMessageClass(value)) {
@@ -40,7 +41,9 @@ function sourceFiles(folder: string, top = true): string[] {
     }
     // Files at the root are the library's own (index, the catalogue); message classes live in a folder per domain.
     if (top) continue;
-    if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') && !entry.name.endsWith('.d.ts')) files.push(join(folder, entry.name));
+    if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') && !entry.name.endsWith('.d.ts')) {
+      files.push(join(folder, entry.name));
+    }
   }
   return files;
 }
@@ -58,6 +61,6 @@ export function renderCatalogue(messages: DiscoveredMessage[]): string {
   lines.push(`export const ALL_MESSAGE_CLASSES = [${messages.map((m) => m.exportName).join(', ')}] as const;`);
   lines.push('');
   lines.push('/** The type name of every message of the contracts. */');
-  lines.push('export type MessageType = (typeof ALL_MESSAGE_CLASSES)[number][\'messageType\'];');
+  lines.push("export type MessageType = (typeof ALL_MESSAGE_CLASSES)[number]['messageType'];");
   return `${lines.join('\n')}\n`;
 }

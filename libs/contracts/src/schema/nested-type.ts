@@ -3,9 +3,7 @@ import { classTransformerMetadata as defaultMetadataStorage } from '@app/messagi
 
 export type ClassRef = abstract new () => object;
 
-export type NestedType =
-  | { kind: 'class'; type: ClassRef }
-  | { kind: 'union'; discriminator: string; subTypes: ClassRef[] };
+export type NestedType = { kind: 'class'; type: ClassRef } | { kind: 'union'; discriminator: string; subTypes: ClassRef[] };
 
 /** The @Type of `owner.property`, or undefined when it has none. */
 export function nestedTypeOf(owner: ClassRef, property: string): NestedType | undefined {

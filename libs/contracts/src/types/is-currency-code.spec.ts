@@ -26,8 +26,6 @@ describe('IsCurrencyCode', () => {
     ['a number', 978],
     ['an empty string', ''],
   ])('rejects %s with one reason naming the field', async (_case, currency) => {
-    expect(await reasonsFor(currency)).toEqual([
-      'currency must be an ISO 4217 currency code in uppercase, like "EUR"',
-    ]);
+    expect(await reasonsFor(currency)).toEqual(['currency must be an ISO 4217 currency code in uppercase, like "EUR"']);
   });
 });

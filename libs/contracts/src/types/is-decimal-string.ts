@@ -31,10 +31,7 @@ export function isDecimalString(value: unknown, options: DecimalStringOptions): 
   return typeof value === 'string' && decimalStringPattern(options).test(value);
 }
 
-export function IsDecimalString(
-  options: DecimalStringOptions,
-  validationOptions?: ValidationOptions,
-): PropertyDecorator {
+export function IsDecimalString(options: DecimalStringOptions, validationOptions?: ValidationOptions): PropertyDecorator {
   const pattern = decimalStringPattern(options);
   const shape =
     options.scale === 0

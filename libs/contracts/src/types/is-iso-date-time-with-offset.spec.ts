@@ -49,9 +49,7 @@ describe('IsIsoDateTimeWithOffset', () => {
     ['epoch milliseconds', 1795428000000],
     ['a Date object', new Date('2026-11-23T10:00:00Z')],
   ])('rejects %s with a reason naming the field', async (_case, at) => {
-    expect(await reasonsFor(at)).toEqual([
-      expect.stringMatching(/^at must be an ISO-8601 date-time with seconds and an offset/),
-    ]);
+    expect(await reasonsFor(at)).toEqual([expect.stringMatching(/^at must be an ISO-8601 date-time with seconds and an offset/)]);
   });
 
   it('offers the same check as a plain function', () => {

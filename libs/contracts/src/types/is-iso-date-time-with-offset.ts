@@ -5,8 +5,7 @@ import { buildMessage, ValidateBy, type ValidationOptions } from 'class-validato
 export const IS_ISO_DATE_TIME_WITH_OFFSET = 'isIsoDateTimeWithOffset';
 
 // Seconds are required and the separators fixed, as in RFC 3339 and Date.prototype.toISOString().
-const DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-](\d{2}):(\d{2}))$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-](\d{2}):(\d{2}))$/;
 
 export function isIsoDateTimeWithOffset(value: unknown): value is string {
   if (typeof value !== 'string') return false;

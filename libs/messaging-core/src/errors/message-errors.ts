@@ -29,10 +29,7 @@ export class MessageValidationError extends PermanentError {
     readonly messageType: string,
     readonly issues: ValidationIssue[],
   ) {
-    super(
-      `${messageType} is invalid: ` +
-        issues.map((issue) => `${issue.path}: ${issue.reasons.join(', ')}`).join('; '),
-    );
+    super(`${messageType} is invalid: ` + issues.map((issue) => `${issue.path}: ${issue.reasons.join(', ')}`).join('; '));
   }
 }
 

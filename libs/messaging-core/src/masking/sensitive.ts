@@ -36,7 +36,8 @@ export function maskSensitive(value: unknown, options: MaskOptions = {}, depth =
   if (options.keepWhole?.(value)) return value;
   const masked: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    masked[key] = sensitiveFields.has(key) && item !== undefined && item !== null ? maskValue(item) : maskSensitive(item, options, depth + 1);
+    masked[key] =
+      sensitiveFields.has(key) && item !== undefined && item !== null ? maskValue(item) : maskSensitive(item, options, depth + 1);
   }
   return masked;
 }

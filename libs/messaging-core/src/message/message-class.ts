@@ -28,9 +28,7 @@ export function assertMessageClass(type: unknown): asserts type is MessageClass 
   const candidate = type as unknown as Partial<MessageClass> & { name?: string };
   const name = candidate.name ?? 'anonymous class';
   if (typeof candidate.messageType !== 'string' || !TYPE_PATTERN.test(candidate.messageType)) {
-    throw new TypeError(
-      `${name} needs a static messageType of dot-separated lowercase words (e.g. "order.created")`,
-    );
+    throw new TypeError(`${name} needs a static messageType of dot-separated lowercase words (e.g. "order.created")`);
   }
   if (!Number.isInteger(candidate.schemaVersion) || (candidate.schemaVersion as number) < 1) {
     throw new TypeError(`${name} needs a static schemaVersion, an integer >= 1`);

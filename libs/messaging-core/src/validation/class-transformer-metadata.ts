@@ -3,4 +3,5 @@
 import type { MetadataStorage } from 'class-transformer/types/MetadataStorage';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the path has no type declarations of its own
-export const classTransformerMetadata = (require('class-transformer/cjs/storage') as { defaultMetadataStorage: MetadataStorage }).defaultMetadataStorage;
+export const classTransformerMetadata = (require('class-transformer/cjs/storage') as { defaultMetadataStorage: MetadataStorage })
+  .defaultMetadataStorage;

@@ -79,7 +79,7 @@ class Nested {
 
 class Transformed {
   static readonly messageType = 'test.transformed';
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value)) @IsString() @Length(1, 3) word!: string;
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value)) @IsString() @Length(1, 3) word!: string;
 }
 
 class Slow {
@@ -96,7 +96,27 @@ function random(seed: number): () => number {
   };
 }
 
-const SCALARS: unknown[] = ['', 'a', 'b', 'ab', 'abcdef', '  x  ', 'ada@example.com', 'not-an-email', '3f2504e0-4f89-41d3-9a0c-0305e82c3301', 0, 1, 5, 10, 11, -1, 2.5, true, false, null];
+const SCALARS: unknown[] = [
+  '',
+  'a',
+  'b',
+  'ab',
+  'abcdef',
+  '  x  ',
+  'ada@example.com',
+  'not-an-email',
+  '3f2504e0-4f89-41d3-9a0c-0305e82c3301',
+  0,
+  1,
+  5,
+  10,
+  11,
+  -1,
+  2.5,
+  true,
+  false,
+  null,
+];
 
 function pick<T>(next: () => number, values: readonly T[]): T {
   return values[Math.floor(next() * values.length)];
@@ -162,7 +182,11 @@ const CASES: Array<{ type: new () => object; fields: (next: () => number) => Rec
   { type: Child, fields: (next) => ({ id: () => '3f2504e0-4f89-41d3-9a0c-0305e82c3301', n: () => pick(next, [0, 7]) }) },
   {
     type: Nested,
-    fields: (next) => ({ name: () => 'n', main: () => line(next, 1), lines: () => Array.from({ length: 1 + Math.floor(next() * 2) }, () => line(next, 1)) }),
+    fields: (next) => ({
+      name: () => 'n',
+      main: () => line(next, 1),
+      lines: () => Array.from({ length: 1 + Math.floor(next() * 2) }, () => line(next, 1)),
+    }),
   },
   { type: Transformed, fields: (next) => ({ word: () => pick(next, ['ab', ' ab ', 'abcd']) }) },
 ];
@@ -199,7 +223,10 @@ describe('the fast validation pass', () => {
   });
 
   it('does not let a field named __proto__ or like a method change the instance', () => {
-    const data = JSON.parse('{"id":"3f2504e0-4f89-41d3-9a0c-0305e82c3301","n":1,"__proto__":{"polluted":true},"describe":"x"}') as Record<string, unknown>;
+    const data = JSON.parse('{"id":"3f2504e0-4f89-41d3-9a0c-0305e82c3301","n":1,"__proto__":{"polluted":true},"describe":"x"}') as Record<
+      string,
+      unknown
+    >;
     const instance = buildPlainly(Child, data, { unknownFields: 'strip' }) as Child;
     expect(Object.getPrototypeOf(instance)).toBe(Child.prototype);
     expect(instance.describe()).toBe('3f2504e0-4f89-41d3-9a0c-0305e82c3301:1');
@@ -211,7 +238,9 @@ describe('the fast validation pass', () => {
     const good = Object.assign(new Slow(), { value: 'ok' });
     expect(passesFastValidation(good, { unknownFields: 'strip' })).toBe(false);
     await expect(checkMessage(Slow as never, { value: 'ok' }, { unknownFields: 'strip' })).resolves.toBeInstanceOf(Slow);
-    await expect(Promise.resolve(checkMessage(Slow as never, { value: 'no' }, { unknownFields: 'strip' }))).rejects.toThrow(/test\.slow is invalid/);
+    await expect(Promise.resolve(checkMessage(Slow as never, { value: 'no' }, { unknownFields: 'strip' }))).rejects.toThrow(
+      /test\.slow is invalid/,
+    );
   });
 
   it('answers a valid message without a promise, and an invalid one with the issues class-validator finds', async () => {

@@ -60,7 +60,10 @@ const SUPPORTED = new Set<string>([
   ValidationTypes.IS_DEFINED,
 ]);
 
-const plans = new WeakMap<Function, Map<string | undefined, ClassPlan>>();
+/** A class, the key of both libraries' metadata (they type it as Function). */
+type ClassRef = abstract new (...args: never[]) => unknown;
+
+const plans = new WeakMap<ClassRef, Map<string | undefined, ClassPlan>>();
 
 /** Marker: the fast pass cannot vouch for the object; ask class-validator. */
 const NOT_SURE = false;
@@ -99,7 +102,7 @@ export function buildPlainly<T extends object>(type: new () => T, data: Record<s
 
 function checkObject(object: object, schema: string | undefined, options: FastPassOptions): boolean {
   if (typeof object.constructor !== 'function') return NOT_SURE;
-  const plan = planFor(object.constructor, schema);
+  const plan = planFor(object.constructor as ClassRef, schema);
   if (plan.unsupported) return NOT_SURE;
   const record = object as Record<string, unknown>;
   for (const key of Object.keys(record)) {
@@ -166,10 +169,10 @@ function nestedHolds(value: unknown, property: PropertyPlan, object: object, opt
 }
 
 function constraintsOf(metadata: Metadata): ConstraintMetadata[] {
-  return getMetadataStorage().getTargetValidatorConstraints(metadata.constraintCls) as unknown as ConstraintMetadata[];
+  return getMetadataStorage().getTargetValidatorConstraints(metadata.constraintCls);
 }
 
-function planFor(type: Function, schema: string | undefined): ClassPlan {
+function planFor(type: ClassRef, schema: string | undefined): ClassPlan {
   let bySchema = plans.get(type);
   if (!bySchema) {
     bySchema = new Map();
@@ -183,7 +186,7 @@ function planFor(type: Function, schema: string | undefined): ClassPlan {
   return plan;
 }
 
-function compile(type: Function, schema: string | undefined): ClassPlan {
+function compile(type: ClassRef, schema: string | undefined): ClassPlan {
   const storage = getMetadataStorage();
   const metadatas = storage.getTargetValidationMetadatas(type, schema as string, false, false, undefined) as unknown as Metadata[];
   const grouped = new Map<string, Metadata[]>();
@@ -213,7 +216,8 @@ function compile(type: Function, schema: string | undefined): ClassPlan {
       defined: list.filter((metadata) => metadata.type === ValidationTypes.IS_DEFINED),
       custom: list.filter((metadata) => metadata.type === ValidationTypes.CUSTOM_VALIDATION),
       nested,
-      nestedSchema: nestedMetadata && (typeof nestedMetadata.target === 'string' ? nestedMetadata.target : (nestedMetadata.target as Function).name),
+      nestedSchema:
+        nestedMetadata && (typeof nestedMetadata.target === 'string' ? nestedMetadata.target : (nestedMetadata.target as ClassRef).name),
     });
   }
   const allowed = new Set(grouped.keys());
@@ -221,9 +225,11 @@ function compile(type: Function, schema: string | undefined): ClassPlan {
   return { allowed, properties, unsupported, plainlyBuilt, notAssignable };
 }
 
-function usesClassTransformer(type: Function, properties: Set<string>): boolean {
+function usesClassTransformer(type: ClassRef, properties: Set<string>): boolean {
   if (defaultMetadataStorage.getStrategy(type) !== 'none') return true;
-  if (defaultMetadataStorage.getExposedMetadatas(type).length > 0 || defaultMetadataStorage.getExcludedMetadatas(type).length > 0) return true;
+  if (defaultMetadataStorage.getExposedMetadatas(type).length > 0 || defaultMetadataStorage.getExcludedMetadatas(type).length > 0) {
+    return true;
+  }
   for (const property of properties) {
     if (defaultMetadataStorage.findTypeMetadata(type, property)) return true;
     if (defaultMetadataStorage.findTransformMetadatas(type, property, TransformationType.PLAIN_TO_CLASS).length > 0) return true;
@@ -232,7 +238,7 @@ function usesClassTransformer(type: Function, properties: Set<string>): boolean 
 }
 
 /** class-transformer does not assign a property that the class's own prototype defines without a setter. */
-function isPlainProperty(type: Function, name: string): boolean {
+function isPlainProperty(type: ClassRef, name: string): boolean {
   const descriptor = Object.getOwnPropertyDescriptor(type.prototype as object, name);
   return !descriptor || descriptor.set !== undefined;
 }

@@ -21,12 +21,17 @@ export function checkMessage<T extends object>(type: MessageClass<T>, data: unkn
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new MessageValidationError(type.messageType, [{ path: '(root)', reasons: ['must be a JSON object'] }]);
   }
-  const instance = data instanceof type ? data : (buildPlainly(type, data as Record<string, unknown>, options) ?? plainToInstance(type, data));
+  const instance =
+    data instanceof type ? data : (buildPlainly(type, data as Record<string, unknown>, options) ?? plainToInstance(type, data));
   if (passesFastValidation(instance, options)) return instance;
   return validateWithClassValidator(type, instance, options);
 }
 
-async function validateWithClassValidator<T extends object>(type: MessageClass<T>, instance: T, options: ValidateMessageOptions): Promise<T> {
+async function validateWithClassValidator<T extends object>(
+  type: MessageClass<T>,
+  instance: T,
+  options: ValidateMessageOptions,
+): Promise<T> {
   const errors = await validate(instance, {
     whitelist: true,
     forbidNonWhitelisted: options.unknownFields === 'reject',

@@ -1,11 +1,7 @@
 // Owns the one broker connection of a service: reconnects with backoff and hands out channels that survive it.
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import amqplib, { type Channel } from 'amqplib';
-import amqp, {
-  type AmqpConnectionManager,
-  type ChannelWrapper,
-  type CreateChannelOpts,
-} from 'amqp-connection-manager';
+import amqp, { type AmqpConnectionManager, type ChannelWrapper, type CreateChannelOpts } from 'amqp-connection-manager';
 import { redactUrl } from '@app/messaging-core';
 import type { ResolvedMessagingOptions } from '../options/messaging-options';
 import { coalesceFrameWrites } from './coalesced-writes';
@@ -39,7 +35,9 @@ export class AmqpConnection implements OnApplicationShutdown {
       },
     });
     manager.on('connect', ({ connection }) => {
-      if (!coalesceFrameWrites(connection)) this.logger.debug({ event: 'broker.writes_not_coalesced', reason: 'amqplib connection of another shape' });
+      if (!coalesceFrameWrites(connection)) {
+        this.logger.debug({ event: 'broker.writes_not_coalesced', reason: 'amqplib connection of another shape' });
+      }
       this.backoff.reset();
       this.logger.log({ event: 'broker.connected', url: redactUrl(url) });
     });

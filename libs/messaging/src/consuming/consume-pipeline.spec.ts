@@ -73,39 +73,39 @@ function run(pipeline: ConsumePipeline, handler: HandlerDefinition): void | Prom
 }
 
 describe('ConsumePipeline', () => {
-  it("runs the library's steps in the order CONSUME_STEPS lists them", () => {
+  it("runs the library's steps in the order CONSUME_STEPS lists them", async () => {
     const { log, pipeline } = setup();
 
-    run(pipeline, handlerFor(OrderPlaced));
+    await run(pipeline, handlerFor(OrderPlaced));
 
     expect(Object.keys(CONSUME_STEPS)).toEqual(LIBRARY_ORDER);
     expect(log).toEqual(LIBRARY_ORDER);
   });
 
-  it('runs an application step just before the step it names', () => {
+  it('runs an application step just before the step it names', async () => {
     const { log, pipeline } = setup((into) => [applicationStep('tenant-check', { before: 'validate' }, into)]);
 
-    run(pipeline, handlerFor(OrderPlaced));
+    await run(pipeline, handlerFor(OrderPlaced));
 
     expect(log).toEqual(['trace', 'outcome', 'envelope', 'decode', 'correlation', 'tenant-check', 'validate', 'idempotency', 'invoke']);
   });
 
-  it('runs an application step just after the step it names', () => {
+  it('runs an application step just after the step it names', async () => {
     const { log, pipeline } = setup((into) => [applicationStep('tenant-check', { after: 'envelope' }, into)]);
 
-    run(pipeline, handlerFor(OrderPlaced));
+    await run(pipeline, handlerFor(OrderPlaced));
 
     expect(log).toEqual(['trace', 'outcome', 'envelope', 'tenant-check', 'decode', 'correlation', 'validate', 'idempotency', 'invoke']);
   });
 
-  it('places several application steps, each at its own place, and two at one place in the order they were found', () => {
+  it('places several application steps, each at its own place, and two at one place in the order they were found', async () => {
     const { log, pipeline } = setup((into) => [
       applicationStep('first-before-invoke', { before: 'invoke' }, into),
       applicationStep('after-outcome', { after: 'outcome' }, into),
       applicationStep('second-before-invoke', { before: 'invoke' }, into),
     ]);
 
-    run(pipeline, handlerFor(OrderPlaced));
+    await run(pipeline, handlerFor(OrderPlaced));
 
     expect(log).toEqual([
       'trace',
@@ -145,21 +145,21 @@ describe('ConsumePipeline', () => {
     expect(asked).toEqual(['Plain.handle', 'Idempotent.handle']);
   });
 
-  it('runs the step forHandler returns in place of the step itself', () => {
+  it('runs the step forHandler returns in place of the step itself', async () => {
     const { log, pipeline, step } = setup();
     const prepared = new RecordingStep('validate (prepared for the handler)', log);
     step('validate').forHandler = () => prepared;
 
-    run(pipeline, handlerFor(OrderPlaced));
+    await run(pipeline, handlerFor(OrderPlaced));
 
     expect(log).toContain('validate (prepared for the handler)');
     expect(log).not.toContain('validate');
   });
 
-  it('ends the delivery at a step that returns without calling next: the steps after it do not run', () => {
+  it('ends the delivery at a step that returns without calling next: the steps after it do not run', async () => {
     const { log, pipeline } = setup((into) => [applicationStep('drop-test-traffic', { after: 'decode' }, into, 'stop')]);
 
-    run(pipeline, handlerFor(OrderPlaced));
+    await run(pipeline, handlerFor(OrderPlaced));
 
     expect(log).toEqual(['trace', 'outcome', 'envelope', 'decode', 'drop-test-traffic']);
   });

@@ -87,12 +87,16 @@ export class ConsumePipeline {
   private applicationSteps(): PlacedStep[] {
     const placed: PlacedStep[] = [];
     for (const wrapper of this.discovery.getProviders()) {
-      const placement = wrapper.metatype ? (Reflect.getMetadata(CONSUME_STEP_METADATA, wrapper.metatype) as ConsumeStepPlacement | undefined) : undefined;
+      const placement = wrapper.metatype
+        ? (Reflect.getMetadata(CONSUME_STEP_METADATA, wrapper.metatype) as ConsumeStepPlacement | undefined)
+        : undefined;
       if (!placement) continue;
-      const name = wrapper.name ?? 'a consume step';
+      const name = (wrapper.name as string | undefined) ?? 'a consume step'; // Nest types a provider's name any
       checkPlacement(name, placement);
       const step = wrapper.instance as ConsumeStep | undefined;
-      if (typeof step?.handle !== 'function') throw new MessagingConfigError(`@ConsumeStep ${name}`, 'must be a provider with a handle(delivery, next) method');
+      if (typeof step?.handle !== 'function') {
+        throw new MessagingConfigError(`@ConsumeStep ${name}`, 'must be a provider with a handle(delivery, next) method');
+      }
       placed.push({ step, placement, name });
     }
     return placed;
@@ -105,10 +109,16 @@ function checkPlacement(name: string, placement: ConsumeStepPlacement): void {
   const after = 'after' in placement ? (placement.after as string) : undefined;
   const anchor = before ?? after;
   if ((before === undefined) === (after === undefined) || !anchor || !(anchor in CONSUME_STEPS)) {
-    throw new MessagingConfigError(`@ConsumeStep of ${name}`, `needs exactly one of { before } or { after }, naming one of ${Object.keys(CONSUME_STEPS).join(', ')}`);
+    throw new MessagingConfigError(
+      `@ConsumeStep of ${name}`,
+      `needs exactly one of { before } or { after }, naming one of ${Object.keys(CONSUME_STEPS).join(', ')}`,
+    );
   }
   // Outside the outcome step an error would settle nothing; after invoke nothing runs.
   if (before === 'trace' || before === 'outcome' || after === 'trace' || after === 'invoke') {
-    throw new MessagingConfigError(`@ConsumeStep of ${name}`, `cannot go ${before ? `before "${before}"` : `after "${after}"`}: place it between "outcome" and "invoke"`);
+    throw new MessagingConfigError(
+      `@ConsumeStep of ${name}`,
+      `cannot go ${before ? `before "${before}"` : `after "${after}"`}: place it between "outcome" and "invoke"`,
+    );
   }
 }

@@ -25,7 +25,8 @@ export interface ConsumeStep {
 }
 
 /** Where a step of the user's goes: just before or just after one of the library's steps. */
-export type ConsumeStepPlacement = { before: Exclude<ConsumeStepName, 'trace' | 'outcome'> } | { after: Exclude<ConsumeStepName, 'trace' | 'invoke'> };
+export type ConsumeStepPlacement =
+  { before: Exclude<ConsumeStepName, 'trace' | 'outcome'> } | { after: Exclude<ConsumeStepName, 'trace' | 'invoke'> };
 
 /**
  * Marks a provider as a consume step of the application, placed before or after a named step of the library's.

@@ -1,11 +1,12 @@
 // First step of the consume path: reads the raw body as a JSON object, or says exactly why it cannot.
 import type { ConsumeMessage } from 'amqplib';
 import { MessageDecodeError } from '@app/messaging-core';
+import { deliveredProperties } from './delivered-properties';
 
 const JSON_CONTENT_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;\s*charset\s*=\s*"?utf-?8"?\s*)?$/i;
 
 export function decodeBody(raw: ConsumeMessage, maxBytes: number): unknown {
-  const { contentType, contentEncoding } = raw.properties;
+  const { contentType, contentEncoding } = deliveredProperties(raw);
   // A missing content type is read as JSON: many producers leave it out, and a parse failure still dead-letters.
   if (contentType !== undefined && !JSON_CONTENT_TYPE.test(String(contentType))) {
     throw new MessageDecodeError(`Unsupported content type "${String(contentType)}"; expected application/json`);

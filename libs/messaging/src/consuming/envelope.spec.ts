@@ -13,7 +13,11 @@ function contextWith(deliveryCount: number | undefined, redelivered: boolean): M
   const raw = {
     content: Buffer.from('{}'),
     fields: { deliveryTag: 1, redelivered, exchange: 'domain.events', routingKey: 'invoice.issued', consumerTag: 'c' },
-    properties: { headers: deliveryCount === undefined ? {} : { 'x-delivery-count': deliveryCount }, messageId: 'm-1', type: 'invoice.issued' },
+    properties: {
+      headers: deliveryCount === undefined ? {} : { 'x-delivery-count': deliveryCount },
+      messageId: 'm-1',
+      type: 'invoice.issued',
+    },
   } as unknown as ConsumeMessage;
   return new MessageContext(raw, 'billing.invoice.issued', 'InvoiceHandler.onIssued');
 }
@@ -34,7 +38,9 @@ describe('assertKnownSchemaVersion', () => {
 describe('assertExpectedType', () => {
   it("refuses a type property other than the handler's, naming both", () => {
     expect(() => assertExpectedType('invoice.voided', InvoiceIssued)).toThrow(MessageDecodeError);
-    expect(() => assertExpectedType('invoice.voided', InvoiceIssued)).toThrow('Unknown message type "invoice.voided" for a handler of "invoice.issued"');
+    expect(() => assertExpectedType('invoice.voided', InvoiceIssued)).toThrow(
+      'Unknown message type "invoice.voided" for a handler of "invoice.issued"',
+    );
   });
 
   it("accepts the handler's own type, and a delivery without a type property", () => {

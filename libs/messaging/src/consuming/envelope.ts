@@ -12,9 +12,9 @@ export function assertWithinRedeliveryLimit(context: MessageContext, maxRedelive
 }
 
 /** A delivery without a type property is taken as the handler's type (its routing key brought it here). */
-export function assertExpectedType(type: unknown, messageClass: MessageClass): void {
+export function assertExpectedType(type: string | undefined, messageClass: MessageClass): void {
   if (type !== undefined && type !== messageClass.messageType) {
-    throw new MessageDecodeError(`Unknown message type "${String(type)}" for a handler of "${messageClass.messageType}"`);
+    throw new MessageDecodeError(`Unknown message type "${type}" for a handler of "${messageClass.messageType}"`);
   }
 }
 

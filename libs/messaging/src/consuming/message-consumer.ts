@@ -108,7 +108,14 @@ export class MessageConsumer implements DeliveryChannel {
     if (!this.channel) return;
     if (delivery.generation !== this.generation) {
       const { context } = delivery;
-      this.logger.warn({ event: 'message.ack_skipped_channel_replaced', queue: this.queue, messageId: context.messageId, type: context.messageType, correlationId: context.correlationId, attempt: context.attempt });
+      this.logger.warn({
+        event: 'message.ack_skipped_channel_replaced',
+        queue: this.queue,
+        messageId: context.messageId,
+        type: context.messageType,
+        correlationId: context.correlationId,
+        attempt: context.attempt,
+      });
       return;
     }
     this.acks.ack(delivery.raw);

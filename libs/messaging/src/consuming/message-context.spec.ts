@@ -8,7 +8,12 @@ interface DeliveryParts {
   routingKey?: string;
 }
 
-function delivery({ headers = {}, properties = {}, redelivered = false, routingKey = 'order.created' }: DeliveryParts = {}): ConsumeMessage {
+function delivery({
+  headers = {},
+  properties = {},
+  redelivered = false,
+  routingKey = 'order.created',
+}: DeliveryParts = {}): ConsumeMessage {
   return {
     content: Buffer.from('{}'),
     fields: { deliveryTag: 7, redelivered, exchange: 'domain.events', routingKey, consumerTag: 'ctag' },

@@ -102,6 +102,10 @@ describe('decideOutcome for a consumer crash loop', () => {
     const error = new RedeliveryLimitError('Redelivered 11 times');
     const retryEverything: ErrorClassifier = () => 'transient';
 
-    expect(decideOutcome(error, 1, policyWith({ classifiers: [retryEverything] }))).toEqual({ action: 'dead-letter', reason: 'redelivery-limit', error });
+    expect(decideOutcome(error, 1, policyWith({ classifiers: [retryEverything] }))).toEqual({
+      action: 'dead-letter',
+      reason: 'redelivery-limit',
+      error,
+    });
   });
 });

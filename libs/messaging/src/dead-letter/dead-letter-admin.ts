@@ -4,6 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Channel as ManagedChannel } from 'amqp-connection-manager';
 import type { Channel, Message, Options } from 'amqplib';
 import { AmqpConnection } from '../connection/amqp-connection';
+import { deliveredProperties } from '../consuming/delivered-properties';
 import { MESSAGING_OPTIONS } from '../messaging.constants';
 import type { ResolvedMessagingOptions } from '../options/messaging-options';
 import { BROKER_DEATH_HEADERS, MessageHeaders, TopologyNames } from '../topology/topology-names';
@@ -216,6 +217,7 @@ export class DeadLetterAdmin {
     const publisher = this.connection.createChannel({
       name: `dead-letter-replay:${name}`,
       confirm: true,
+      // eslint-disable-next-line @typescript-eslint/require-await -- the promise form of amqp-connection-manager's setup (the other takes a callback)
       setup: async (channel: ManagedChannel) => {
         channel.on('return', () => {
           returned = true;
@@ -281,11 +283,7 @@ export class DeadLetterAdmin {
    * Gets up to min(depth, limit) messages without acking any, handing each to `visit` until it returns true, then
    * closes the channel, which gives every one of them back to the queue.
    */
-  private async browse(
-    queue: string,
-    limit: number,
-    visit: (message: Message) => boolean,
-  ): Promise<{ total: number; browsed: number }> {
+  private async browse(queue: string, limit: number, visit: (message: Message) => boolean): Promise<{ total: number; browsed: number }> {
     return this.temporary(async (channel) => {
       const { messageCount: total } = await channel.checkQueue(queue);
       let browsed = 0;
@@ -344,7 +342,7 @@ export function replayMatcher(selector: ReplaySelector): (message: Message) => b
 
 /** AMQP properties of a dead letter's replayed copy: the original envelope, with the failure headers left out. */
 export function replayProperties(message: Message, now = new Date()): Options.Publish {
-  const p = message.properties;
+  const p = deliveredProperties(message);
   const properties: Options.Publish = {
     messageId: p.messageId,
     type: p.type,
@@ -358,7 +356,7 @@ export function replayProperties(message: Message, now = new Date()): Options.Pu
     persistent: p.deliveryMode === 2,
     headers: replayHeaders(p.headers ?? {}, now),
   };
-  return Object.fromEntries(Object.entries(properties).filter(([, value]) => value !== undefined)) as Options.Publish;
+  return Object.fromEntries(Object.entries(properties).filter(([, value]) => value !== undefined));
 }
 
 /** The dead letter's headers without the failure headers, plus when it was replayed and how often so far. */

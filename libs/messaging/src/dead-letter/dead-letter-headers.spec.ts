@@ -6,7 +6,10 @@ const NOW = new Date('2026-03-01T12:00:00.000Z');
 const EARLIER = '2026-03-01T11:59:30.000Z';
 
 /** A first delivery straight from the events exchange. */
-function delivery(headers: MessagePropertyHeaders | undefined = {}, fields: { exchange?: string; routingKey?: string } = {}): ConsumeMessage {
+function delivery(
+  headers: MessagePropertyHeaders | undefined = {},
+  fields: { exchange?: string; routingKey?: string } = {},
+): ConsumeMessage {
   return {
     content: Buffer.from('{"orderId":"o-1"}'),
     fields: {
@@ -50,7 +53,16 @@ function retriedDelivery(extraHeaders: MessagePropertyHeaders = {}): ConsumeMess
 }
 
 const brokerHeaders: MessagePropertyHeaders = {
-  'x-death': [{ count: 1, reason: 'expired', queue: 'delay.level.00', time: { '!': 'timestamp', value: 1 }, exchange: 'delay.level.00', 'routing-keys': ['k'] }],
+  'x-death': [
+    {
+      count: 1,
+      reason: 'expired',
+      queue: 'delay.level.00',
+      time: { '!': 'timestamp', value: 1 },
+      exchange: 'delay.level.00',
+      'routing-keys': ['k'],
+    },
+  ],
   'x-delivery-count': 2,
   'x-first-death-exchange': 'delay.level.00',
   'x-first-death-queue': 'delay.level.00',

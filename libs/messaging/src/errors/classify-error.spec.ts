@@ -8,13 +8,7 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { classifyError, defaultClassifier, type ErrorClassifier } from './classify-error';
-import {
-  MessageDecodeError,
-  MessageValidationError,
-  PermanentError,
-  PublishError,
-  TransientError,
-} from '@app/messaging-core';
+import { MessageDecodeError, MessageValidationError, PermanentError, PublishError, TransientError } from '@app/messaging-core';
 
 /** An error as Node's net, dns and undici modules raise it: a plain Error with a string `code`. */
 function socketError(code: string): Error {
@@ -110,7 +104,7 @@ describe('classifyError', () => {
     it('classifies a TypeError as permanent: a bug does not heal by retrying', () => {
       const error = (() => {
         try {
-          (undefined as unknown as { id: string }).id;
+          return (undefined as unknown as { id: string }).id; // throws the TypeError
         } catch (caught) {
           return caught;
         }

@@ -27,7 +27,8 @@ const PERMANENT_SQLSTATE_CLASSES = new Set(['22', '23', '42', '2B', '44']);
 function sqlStateOf(error: unknown): string | undefined {
   for (let current = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
     const code = (current as { code?: unknown }).code;
-    const isDatabaseError = (current as { severity?: unknown }).severity !== undefined || (current as { name?: unknown }).name === 'DatabaseError';
+    const isDatabaseError =
+      (current as { severity?: unknown }).severity !== undefined || (current as { name?: unknown }).name === 'DatabaseError';
     if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && isDatabaseError) return code;
   }
   return undefined;

@@ -23,20 +23,22 @@ export class HandlerDiscovery {
   discover(): HandlerDefinition[] {
     const definitions: HandlerDefinition[] = [];
     for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
-      const { instance } = wrapper;
+      const instance: unknown = wrapper.instance;
       if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
       const prototype = Object.getPrototypeOf(instance) as Record<string, unknown>;
       for (const methodName of this.scanner.getAllMethodNames(prototype)) {
         const method = prototype[methodName];
         if (typeof method !== 'function') continue;
         const metadata = Reflect.getMetadata(MESSAGE_HANDLER_METADATA, method) as MessageHandlerMetadata | undefined;
-        if (metadata) definitions.push(this.define(instance as object, methodName, method, metadata));
+        if (metadata) definitions.push(this.define(instance, methodName, method, metadata));
       }
     }
     const seen = new Map<string, string>();
     for (const { queue, name } of definitions) {
       const other = seen.get(queue);
-      if (other) throw new MessagingConfigError('queue', `handlers ${other} and ${name} both consume "${queue}"; give one a queue of its own`);
+      if (other) {
+        throw new MessagingConfigError('queue', `handlers ${other} and ${name} both consume "${queue}"; give one a queue of its own`);
+      }
       seen.set(queue, name);
     }
     return definitions;

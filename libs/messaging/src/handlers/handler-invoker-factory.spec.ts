@@ -34,7 +34,9 @@ class OrderPlaced {
 }
 
 /** A parameter decorator of the user's own, reading the message context as @Ctx() does. */
-const QueueName = createParamDecorator((_data: unknown, context: ExecutionContext) => (context.switchToRpc().getContext() as MessageContext).queue);
+const QueueName = createParamDecorator(
+  (_data: unknown, context: ExecutionContext) => context.switchToRpc().getContext<MessageContext>().queue,
+);
 
 class DoubleQuantity implements PipeTransform {
   transform(value: OrderPlaced): OrderPlaced {
@@ -46,7 +48,7 @@ class DoubleQuantity implements PipeTransform {
 class OnlySmallOrders implements CanActivate {
   readonly saw: unknown[] = [];
   canActivate(context: ExecutionContext): boolean {
-    const data = context.switchToRpc().getData() as OrderPlaced;
+    const data = context.switchToRpc().getData<OrderPlaced>();
     this.saw.push(data);
     return data.quantity < 100;
   }
@@ -132,7 +134,7 @@ class OrderHandlers {
   }
 }
 
-type Method = keyof OrderHandlers & string;
+type Method = keyof OrderHandlers;
 
 async function startApp(configure: (app: INestApplication) => void = () => undefined) {
   const moduleRef = await Test.createTestingModule({ providers: [OrderHandlers, OnlySmallOrders] }).compile();
@@ -253,7 +255,10 @@ describe('HandlerInvokerFactory', () => {
     // A copy of each entry, so that a change made in place would show.
     const routeArgs = (method: Method): ParamsMetadata =>
       Object.fromEntries(
-        Object.entries(Reflect.getMetadata(ROUTE_ARGS_METADATA, OrderHandlers, method) as ParamsMetadata).map(([key, entry]) => [key, { ...entry, pipes: [...(entry.pipes ?? [])] }]),
+        Object.entries(Reflect.getMetadata(ROUTE_ARGS_METADATA, OrderHandlers, method) as ParamsMetadata).map(([key, entry]) => [
+          key,
+          { ...entry, pipes: [...(entry.pipes ?? [])] },
+        ]),
       );
     const filtersBefore = [...(Reflect.getMetadata(EXCEPTION_FILTERS_METADATA, prototype.filtered) as unknown[])];
     const routeArgsBefore = { filtered: routeArgs('filtered'), withQueueName: routeArgs('withQueueName') };

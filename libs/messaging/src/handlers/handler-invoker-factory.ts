@@ -2,7 +2,13 @@
 // interceptor, pipe, filter or custom parameter of the user's (so they apply as they do to a controller), and as a
 // plain method call otherwise (Nest's context would cost ~10 µs and several promises per message for nothing).
 import { Catch, Injectable, type ExceptionFilter } from '@nestjs/common';
-import { EXCEPTION_FILTERS_METADATA, GUARDS_METADATA, INTERCEPTORS_METADATA, PIPES_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import {
+  EXCEPTION_FILTERS_METADATA,
+  GUARDS_METADATA,
+  INTERCEPTORS_METADATA,
+  PIPES_METADATA,
+  ROUTE_ARGS_METADATA,
+} from '@nestjs/common/constants';
 import { ApplicationConfig, ExternalContextCreator, type ParamsFactory } from '@nestjs/core';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { MessageContext } from '../consuming/message-context';
@@ -53,7 +59,8 @@ export class HandlerInvokerFactory {
     const plan = directArguments(params);
     // Nest reads the global enhancers when it creates a handler's context (at start), so they are checked once too.
     // Global exception filters are not: they never see a handler's errors (see RethrowFilter).
-    const needsNest = !plan || userFilters.length > 0 || hasEnhancers(method) || hasEnhancers(instance.constructor) || this.hasGlobalEnhancers();
+    const needsNest =
+      !plan || userFilters.length > 0 || hasEnhancers(method) || hasEnhancers(instance.constructor) || this.hasGlobalEnhancers();
     if (!needsNest) return directCall(instance, method, plan);
     if (!declared) Reflect.defineMetadata(POSITIONAL_PARAMS_METADATA, params, instance.constructor, methodName);
     // A stand-in that carries the method's metadata (guards, interceptors...) and the rethrow filter after the user's,
@@ -94,7 +101,13 @@ function directCall(instance: object, method: Method, plan: ReadonlyArray<'messa
   if (plan.length <= 2 && first === 'message' && (second === 'context' || second === undefined)) {
     return (message, context) => settleResult(method.call(instance, message, context));
   }
-  return (message, context) => settleResult(method.apply(instance, plan.map((kind) => (kind === 'message' ? message : kind === 'context' ? context : undefined))));
+  return (message, context) =>
+    settleResult(
+      method.apply(
+        instance,
+        plan.map((kind) => (kind === 'message' ? message : kind === 'context' ? context : undefined)),
+      ),
+    );
 }
 
 /** `wrapper` carries the metadata of `original`, so that @UseGuards, @UseInterceptors... on the method still apply. */
@@ -107,11 +120,12 @@ function withMetadataOf(original: Method, wrapper: Method): Method {
 
 /** True if `target` (a handler method or its class) declares guards, interceptors or pipes. */
 function hasEnhancers(target: object): boolean {
-  return [GUARDS_METADATA, INTERCEPTORS_METADATA, PIPES_METADATA].some((key) => ((Reflect.getMetadata(key, target) as unknown[] | undefined) ?? []).length > 0);
+  return [GUARDS_METADATA, INTERCEPTORS_METADATA, PIPES_METADATA].some(
+    (key) => ((Reflect.getMetadata(key, target) as unknown[] | undefined) ?? []).length > 0,
+  );
 }
 
 /** A handler may return an Observable, as Nest allows: its last value is the result. */
 function settleResult(result: unknown): unknown {
   return isObservable(result) ? lastValueFrom(result, { defaultValue: undefined }) : result;
 }
-

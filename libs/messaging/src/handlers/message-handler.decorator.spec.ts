@@ -15,7 +15,7 @@ describe('@MessageHandler', () => {
       onOrder(): void {}
     }
 
-    const metadata: MessageHandlerMetadata = Reflect.getMetadata(MESSAGE_HANDLER_METADATA, OrderHandler.prototype.onOrder);
+    const metadata = Reflect.getMetadata(MESSAGE_HANDLER_METADATA, OrderHandler.prototype.onOrder) as MessageHandlerMetadata;
 
     expect(metadata).toEqual({ messageClass: OrderCreated });
   });

@@ -21,6 +21,8 @@ export class ConsumersReadiness implements ReadinessCheckable {
 
   checkReadiness(): ReadinessResult {
     const queues = this.consumers.queues;
-    return this.consumers.isConsuming ? { up: true, details: { queues } } : { up: false, details: { message: 'consumers are not running', queues } };
+    return this.consumers.isConsuming
+      ? { up: true, details: { queues } }
+      : { up: false, details: { message: 'consumers are not running', queues } };
   }
 }

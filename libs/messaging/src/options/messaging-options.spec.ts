@@ -126,8 +126,16 @@ describe('resolveMessagingOptions', () => {
       ['AMQP_QUEUE_TYPE', 'stream', 'must be one of "quorum", "classic"'],
       ['AMQP_QUEUE_TYPE', 'Quorum', 'must be one of "quorum", "classic"'],
       ['AMQP_DELAY', 'timer', 'must be one of "ladder", "plugin", "auto"'],
-      ['AMQP_URL', 'rabbit.internal', 'must be a URL starting with amqp:// or amqps://, e.g. amqp://guest:guest@127.0.0.1:5672 (it is not a URL)'],
-      ['AMQP_URL', 'http://rabbit.internal:5672', 'must be a URL starting with amqp:// or amqps://, e.g. amqp://guest:guest@127.0.0.1:5672 (its scheme is http:)'],
+      [
+        'AMQP_URL',
+        'rabbit.internal',
+        'must be a URL starting with amqp:// or amqps://, e.g. amqp://guest:guest@127.0.0.1:5672 (it is not a URL)',
+      ],
+      [
+        'AMQP_URL',
+        'http://rabbit.internal:5672',
+        'must be a URL starting with amqp:// or amqps://, e.g. amqp://guest:guest@127.0.0.1:5672 (its scheme is http:)',
+      ],
       ['AMQP_EXCHANGE', 'domain events', 'must be letters, digits, ".", "_" and "-", starting with a letter or digit'],
       ['SERVICE_NAME', 'orders/eu', 'must be letters, digits, ".", "_" and "-", starting with a letter or digit'],
     ])('refuses %s=%p in one line naming the variable, its value and the accepted form', (variable, value, form) => {
@@ -143,7 +151,9 @@ describe('resolveMessagingOptions', () => {
     it('refuses an AMQP_URL of another scheme without showing its password', () => {
       const error = envErrorOf({ AMQP_URL: 'postgres://app:s3cret@db:5432/x' });
 
-      expect(error.message).toBe('AMQP_URL="postgres://app:***@db:5432/x" must be a URL starting with amqp:// or amqps://, e.g. amqp://guest:guest@127.0.0.1:5672 (its scheme is postgres:)');
+      expect(error.message).toBe(
+        'AMQP_URL="postgres://app:***@db:5432/x" must be a URL starting with amqp:// or amqps://, e.g. amqp://guest:guest@127.0.0.1:5672 (its scheme is postgres:)',
+      );
     });
 
     it('refuses an AMQP_URL that is not a URL without showing its password', () => {
@@ -277,7 +287,9 @@ describe('amqpUrlFromEnv', () => {
   });
 
   it('refuses an AMQP_URL of another scheme, naming the variable', () => {
-    expect(() => amqpUrlFromEnv({ AMQP_URL: 'redis://cache' })).toThrow(/^AMQP_URL="redis:\/\/cache" must be a URL starting with amqp:\/\/ or amqps:\/\//);
+    expect(() => amqpUrlFromEnv({ AMQP_URL: 'redis://cache' })).toThrow(
+      /^AMQP_URL="redis:\/\/cache" must be a URL starting with amqp:\/\/ or amqps:\/\//,
+    );
   });
 });
 

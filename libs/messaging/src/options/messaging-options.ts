@@ -1,5 +1,15 @@
 // Options of MessagingModule: the typed interface, its defaults in one place, and validation at start.
-import { envInteger, envMatching, envOneOf, envUrl, MessagingConfigError, redactUrl, urlProblem, type Env, type UrlForm } from '@app/messaging-core';
+import {
+  envInteger,
+  envMatching,
+  envOneOf,
+  envUrl,
+  MessagingConfigError,
+  redactUrl,
+  urlProblem,
+  type Env,
+  type UrlForm,
+} from '@app/messaging-core';
 import type { ErrorClassifier } from '../errors/classify-error';
 
 export type QueueType = 'quorum' | 'classic';

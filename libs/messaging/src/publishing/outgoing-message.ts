@@ -23,11 +23,18 @@ export interface OutgoingMessage {
   exchange: string;
   routingKey: string;
   content: Buffer;
-  properties: Options.Publish & { messageId: string; type: string; headers: Record<string, unknown> };
+  // amqplib types headers as any; here they are the library's own record.
+  properties: Omit<Options.Publish, 'headers'> & { messageId: string; type: string; headers: Record<string, unknown> };
 }
 
 /** Body, identity, type and schema version of a validated message, routed by its type. */
-export function envelopeMessage(type: MessageClass, message: object, exchange: string, appId: string, options: PublishOptions = {}): OutgoingMessage {
+export function envelopeMessage(
+  type: MessageClass,
+  message: object,
+  exchange: string,
+  appId: string,
+  options: PublishOptions = {},
+): OutgoingMessage {
   return {
     exchange,
     routingKey: type.messageType,
@@ -56,7 +63,13 @@ export function correlate(outgoing: OutgoingMessage, options: PublishOptions = {
 }
 
 /** Envelope and correlation in one call, for messages the library sends outside the publish pipeline (fault events). */
-export function buildOutgoingMessage(type: MessageClass, message: object, exchange: string, appId: string, options: PublishOptions = {}): OutgoingMessage {
+export function buildOutgoingMessage(
+  type: MessageClass,
+  message: object,
+  exchange: string,
+  appId: string,
+  options: PublishOptions = {},
+): OutgoingMessage {
   const outgoing = envelopeMessage(type, message, exchange, appId, options);
   correlate(outgoing, options);
   return outgoing;

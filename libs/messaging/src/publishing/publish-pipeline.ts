@@ -71,18 +71,31 @@ export class PublishPipeline {
   private applicationSteps(): Array<{ step: PublishStep; placement: PublishStepPlacement }> {
     const placed: Array<{ step: PublishStep; placement: PublishStepPlacement }> = [];
     for (const wrapper of this.discovery.getProviders()) {
-      const placement = wrapper.metatype ? (Reflect.getMetadata(PUBLISH_STEP_METADATA, wrapper.metatype) as PublishStepPlacement | undefined) : undefined;
+      const placement = wrapper.metatype
+        ? (Reflect.getMetadata(PUBLISH_STEP_METADATA, wrapper.metatype) as PublishStepPlacement | undefined)
+        : undefined;
       if (!placement) continue;
-      const name = wrapper.name ?? 'a publish step';
+      const name = (wrapper.name as string | undefined) ?? 'a publish step'; // Nest types a provider's name any
       // Checked at run time too: placements also come from JavaScript and from casts.
       const before = 'before' in placement ? (placement.before as string) : undefined;
       const after = 'after' in placement ? (placement.after as string) : undefined;
       const anchor = before ?? after;
-      if ((before === undefined) === (after === undefined) || !anchor || !(anchor in PUBLISH_STEPS) || before === 'validate' || after === 'send') {
-        throw new MessagingConfigError(`@PublishStep of ${name}`, 'needs exactly one of { before } or { after }, naming a step between "validate" and "send"');
+      if (
+        (before === undefined) === (after === undefined) ||
+        !anchor ||
+        !(anchor in PUBLISH_STEPS) ||
+        before === 'validate' ||
+        after === 'send'
+      ) {
+        throw new MessagingConfigError(
+          `@PublishStep of ${name}`,
+          'needs exactly one of { before } or { after }, naming a step between "validate" and "send"',
+        );
       }
       const step = wrapper.instance as PublishStep | undefined;
-      if (typeof step?.handle !== 'function') throw new MessagingConfigError(`@PublishStep ${name}`, 'must be a provider with a handle(publication, next) method');
+      if (typeof step?.handle !== 'function') {
+        throw new MessagingConfigError(`@PublishStep ${name}`, 'must be a provider with a handle(publication, next) method');
+      }
       placed.push({ step, placement });
     }
     return placed;

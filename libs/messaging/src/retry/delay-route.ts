@@ -1,5 +1,5 @@
 // Where to publish a message so that it reaches `queue` after a delay: the plugin-free ladder or the plugin exchange.
-import { MessageHeaders, TopologyNames, delayRoutingKey } from '../topology/topology-names';
+import { MessageHeaders, type TopologyNames, delayRoutingKey } from '../topology/topology-names';
 
 export interface DelayRoute {
   exchange: string;
@@ -11,7 +11,11 @@ export type DelayMechanism = 'ladder' | 'plugin';
 
 export function delayRoute(mechanism: DelayMechanism, names: TopologyNames, queue: string, delayMs: number): DelayRoute {
   if (mechanism === 'plugin') {
-    return { exchange: names.delayedMessageExchange, routingKey: queue, headers: { [MessageHeaders.delay]: Math.max(0, Math.round(delayMs)) } };
+    return {
+      exchange: names.delayedMessageExchange,
+      routingKey: queue,
+      headers: { [MessageHeaders.delay]: Math.max(0, Math.round(delayMs)) },
+    };
   }
   return { exchange: names.delayEntryExchange, routingKey: delayRoutingKey(delayMs / 1000, queue), headers: {} };
 }

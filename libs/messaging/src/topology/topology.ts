@@ -5,12 +5,7 @@ import { Injectable } from '@nestjs/common';
 import type { Channel } from 'amqp-connection-manager';
 import type { QueueType } from '../options/messaging-options';
 import type { DelayMechanism } from '../retry/delay-route';
-import {
-  DELAY_LEVELS,
-  TopologyNames,
-  delayDeliveryPattern,
-  delayLevelPattern,
-} from './topology-names';
+import { DELAY_LEVELS, TopologyNames, delayDeliveryPattern, delayLevelPattern } from './topology-names';
 
 export interface HandlerQueueSpec {
   queue: string;

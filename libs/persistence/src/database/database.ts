@@ -42,13 +42,13 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   return options.url ? openPostgres(options.url, options.poolSize ?? 10) : openPglite(options.dataDir);
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<DatabaseHandle> {
+function openPostgres(url: string, poolSize: number): DatabaseHandle {
   const pool = new Pool({ connectionString: url, max: poolSize });
   // An idle client that loses its server must not take the process down; the next query reports the problem.
   pool.on('error', () => undefined);
   const db = drizzlePostgres(pool);
   return {
-    db: db as unknown as Database,
+    db,
     kind: 'postgres',
     connections: poolSize,
     location: url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@'),
@@ -66,7 +66,7 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
   const client = await PGlite.create(directory);
   const db = drizzlePglite(client);
   return {
-    db: db as unknown as Database,
+    db,
     kind: 'pglite',
     connections: 1,
     location: directory,

@@ -24,8 +24,12 @@ export const outbox = pgTable(
     availableAt: timestamp('available_at', { withTimezone: true }),
   },
   (table) => [
-    index('outbox_pending_idx').on(table.seq).where(sql`${table.sentAt} is null`),
-    index('outbox_pending_key_idx').on(table.aggregateKey, table.seq).where(sql`${table.sentAt} is null`),
+    index('outbox_pending_idx')
+      .on(table.seq)
+      .where(sql`${table.sentAt} is null`),
+    index('outbox_pending_key_idx')
+      .on(table.aggregateKey, table.seq)
+      .where(sql`${table.sentAt} is null`),
     index('outbox_sent_at_idx').on(table.sentAt),
   ],
 );

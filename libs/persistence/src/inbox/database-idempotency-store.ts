@@ -78,7 +78,13 @@ export class DatabaseIdempotencyStore implements IdempotencyStore {
       // (correlation, trace), as it would with a transaction of its own.
       // (A plain AsyncResource: AsyncResource.bind costs several times more.)
       const scope = new AsyncResource('InboxHandler');
-      this.queue.push({ claim, queuedAt: performance.now(), work: (transaction) => scope.runInAsyncScope(work, undefined, transaction), resolve, reject });
+      this.queue.push({
+        claim,
+        queuedAt: performance.now(),
+        work: (transaction) => scope.runInAsyncScope(work, undefined, transaction),
+        resolve,
+        reject,
+      });
       // Once per event-loop turn, so that the deliveries of one turn can share a batch.
       if (!this.scheduled && this.busyLanes < this.batching.lanes) {
         this.scheduled = true;
@@ -94,7 +100,10 @@ export class DatabaseIdempotencyStore implements IdempotencyStore {
 
   /** Deletes marks older than `olderThan`. Returns how many. */
   async deleteOlderThan(olderThan: Date): Promise<number> {
-    const deleted = await this.db.delete(inbox).where(and(lt(inbox.processedAt, olderThan))).returning({ key: inbox.messageKey });
+    const deleted = await this.db
+      .delete(inbox)
+      .where(and(lt(inbox.processedAt, olderThan)))
+      .returning({ key: inbox.messageKey });
     return deleted.length;
   }
 

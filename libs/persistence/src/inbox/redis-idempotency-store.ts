@@ -62,7 +62,14 @@ export class RedisIdempotencyStore implements IdempotencyStore {
         if ('claim' in operation) claims.push(operation.claim);
         else done.push(operation);
       }
-      const found = await script(done.length + claims.length, ...done.map((mark) => mark.done), ...claims, done.length, this.claimTtlMs, ...done.map((mark) => mark.ttlMs));
+      const found = await script(
+        done.length + claims.length,
+        ...done.map((mark) => mark.done),
+        ...claims,
+        done.length,
+        this.claimTtlMs,
+        ...done.map((mark) => mark.ttlMs),
+      );
       let next = 0;
       return operations.map((operation) => ('claim' in operation ? found[next++] : undefined));
     });
@@ -76,8 +83,13 @@ export class RedisIdempotencyStore implements IdempotencyStore {
       // Another delivery of this key is being handled right now (or its claim just expired): try again later.
       if (found === PROCESSING || found === 0) throw new TransientError(`Message key ${claim.key} is being handled by another consumer`);
       // Not a mark of this store: another application writes under the same prefix. Retrying cannot change that.
-      const held = typeof found === 'string' && found.startsWith(FOREIGN) ? `a Redis ${found.slice(FOREIGN.length)}` : `the value ${JSON.stringify(found)}`;
-      throw new PermanentError(`Redis key ${key} holds ${held}, not an idempotency mark: is another application using the prefix "${this.prefix}"?`);
+      const held =
+        typeof found === 'string' && found.startsWith(FOREIGN)
+          ? `a Redis ${found.slice(FOREIGN.length)}`
+          : `the value ${JSON.stringify(found)}`;
+      throw new PermanentError(
+        `Redis key ${key} holds ${held}, not an idempotency mark: is another application using the prefix "${this.prefix}"?`,
+      );
     }
     try {
       await work();

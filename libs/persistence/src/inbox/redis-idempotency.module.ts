@@ -44,7 +44,11 @@ export class RedisIdempotencyModule {
             return redis;
           },
         },
-        { provide: RedisStoreLifecycle, useFactory: (redis: Redis, stores: IdempotencyStores) => new RedisStoreLifecycle(redis, stores, options.prefix), inject: [REDIS, IdempotencyStores] },
+        {
+          provide: RedisStoreLifecycle,
+          useFactory: (redis: Redis, stores: IdempotencyStores) => new RedisStoreLifecycle(redis, stores, options.prefix),
+          inject: [REDIS, IdempotencyStores],
+        },
       ],
     };
   }

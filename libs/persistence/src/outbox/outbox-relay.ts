@@ -1,7 +1,15 @@
 // Publishes pending outbox rows in batches: row locks keep relays apart, confirms come before rows are marked sent.
 import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { and, eq, inArray, isNotNull, isNull, lt, min, notInArray, sql } from 'drizzle-orm';
-import { AmqpConnection, errorMessage, MessagePublisher, MESSAGING_INSTRUMENTATION, ShutdownSequence, type MessagingInstrumentation, type OutgoingMessage } from '@app/messaging';
+import {
+  AmqpConnection,
+  errorMessage,
+  MessagePublisher,
+  MESSAGING_INSTRUMENTATION,
+  ShutdownSequence,
+  type MessagingInstrumentation,
+  type OutgoingMessage,
+} from '@app/messaging';
 import { rowsOf, type DatabaseHandle, type Transaction } from '../database/database';
 import { outbox } from '../database/messaging-tables';
 import { DATABASE, OUTBOX_OPTIONS } from '../persistence.constants';
@@ -9,7 +17,10 @@ import type { ResolvedOutboxOptions } from './outbox-options';
 
 type OutboxRow = typeof outbox.$inferSelect;
 /** What the relay reads of a row. */
-type RelayRow = Pick<OutboxRow, 'seq' | 'messageId' | 'messageType' | 'exchange' | 'routingKey' | 'content' | 'properties' | 'aggregateKey' | 'attempts'>;
+type RelayRow = Pick<
+  OutboxRow,
+  'seq' | 'messageId' | 'messageType' | 'exchange' | 'routingKey' | 'content' | 'properties' | 'aggregateKey' | 'attempts'
+>;
 
 /** How long the last pass at shutdown may go on starting batches. */
 const FINAL_PASS_BUDGET_MS = 5000;
@@ -120,6 +131,7 @@ export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap {
           }
         }),
       );
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what the first refused publish threw, as it was thrown
       if (sent.length === 0) throw refused[0]?.error ?? new Error('nothing published');
       await tx.execute(sql`update ${outbox} set ${sql.identifier(outbox.sentAt.name)} = ${new Date()}, ${sql.identifier(outbox.attempts.name)} = ${outbox.attempts} + 1
         where ${outbox.seq} = any(${sql.param(sent)}::bigint[])`);
@@ -129,7 +141,13 @@ export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap {
           .update(outbox)
           .set({ attempts, lastError: errorMessage(error), availableAt: new Date(Date.now() + rowBackoffMs(attempts)) })
           .where(eq(outbox.seq, row.seq));
-        this.logger.warn({ event: 'outbox.row_refused', messageId: row.messageId, type: row.messageType, attempts, reason: errorMessage(error) });
+        this.logger.warn({
+          event: 'outbox.row_refused',
+          messageId: row.messageId,
+          type: row.messageType,
+          attempts,
+          reason: errorMessage(error),
+        });
       }
       this.published += sent.length;
       return rows.length;
@@ -156,7 +174,10 @@ export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap {
   async cleanup(): Promise<number> {
     const { db } = this.requireDatabase();
     const cutoff = new Date(Date.now() - this.options.retentionMs);
-    const deleted = await db.delete(outbox).where(and(isNotNull(outbox.sentAt), lt(outbox.sentAt, cutoff))).returning({ seq: outbox.seq });
+    const deleted = await db
+      .delete(outbox)
+      .where(and(isNotNull(outbox.sentAt), lt(outbox.sentAt, cutoff)))
+      .returning({ seq: outbox.seq });
     if (deleted.length > 0) this.logger.log({ event: 'outbox.cleaned', deleted: deleted.length });
     return deleted.length;
   }
@@ -164,7 +185,10 @@ export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap {
   /** Pending rows and the age in ms of the oldest (for health and metrics). */
   async pending(): Promise<{ count: number; oldestAgeMs: number }> {
     const { db } = this.requireDatabase();
-    const [row] = await db.select({ oldest: min(outbox.createdAt) }).from(outbox).where(isNull(outbox.sentAt));
+    const [row] = await db
+      .select({ oldest: min(outbox.createdAt) })
+      .from(outbox)
+      .where(isNull(outbox.sentAt));
     const counted = await db.$count(outbox, isNull(outbox.sentAt));
     const oldest = row?.oldest ? new Date(row.oldest).getTime() : undefined;
     return { count: counted, oldestAgeMs: oldest ? Math.max(0, Date.now() - oldest) : 0 };
@@ -180,7 +204,17 @@ export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap {
     const earlier = await tx
       .select({ key: outbox.aggregateKey, seq: min(outbox.seq) })
       .from(outbox)
-      .where(and(isNull(outbox.sentAt), isNotNull(outbox.aggregateKey), inArray(outbox.aggregateKey, keys), notInArray(outbox.seq, rows.map((row) => row.seq))))
+      .where(
+        and(
+          isNull(outbox.sentAt),
+          isNotNull(outbox.aggregateKey),
+          inArray(outbox.aggregateKey, keys),
+          notInArray(
+            outbox.seq,
+            rows.map((row) => row.seq),
+          ),
+        ),
+      )
       .groupBy(outbox.aggregateKey);
     const blockedFrom = new Map(earlier.map((entry) => [entry.key as string, Number(entry.seq)]));
     return rows.filter((row) => row.aggregateKey === null || !(row.seq > (blockedFrom.get(row.aggregateKey) ?? Number.POSITIVE_INFINITY)));
@@ -198,7 +232,9 @@ export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap {
         this.failures++;
         this.logger.warn({ event: 'outbox.relay_failed', failures: this.failures, reason: errorMessage(error) });
       }
-      await this.cleanupIfDue().catch((error: unknown) => this.logger.warn({ event: 'outbox.cleanup_failed', reason: errorMessage(error) }));
+      await this.cleanupIfDue().catch((error: unknown) =>
+        this.logger.warn({ event: 'outbox.cleanup_failed', reason: errorMessage(error) }),
+      );
       if (taken === this.options.batchSize && this.failures === 0) continue;
       const waitMs = this.failures > 0 ? Math.min(30_000, pollIntervalMs * 2 ** Math.min(this.failures, 8)) : pollIntervalMs;
       await this.sleep(waitMs);

@@ -1,7 +1,17 @@
 // outbox.add(tx, Type, data): the publish pipeline (validated, enveloped, correlated, traced) ending in a row written
 // in the caller's transaction instead of a send; the relay publishes the row once that transaction has committed.
 import { Injectable } from '@nestjs/common';
-import { assertMessageClass, Publication, PublishPipeline, type MessageClass, type MessageData, type PublishOptions, type PublishPipelineRun, type PublishReceipt, type PublishStep } from '@app/messaging';
+import {
+  assertMessageClass,
+  Publication,
+  PublishPipeline,
+  type MessageClass,
+  type MessageData,
+  type PublishOptions,
+  type PublishPipelineRun,
+  type PublishReceipt,
+  type PublishStep,
+} from '@app/messaging';
 import type { Transaction } from '../database/database';
 import { outbox } from '../database/messaging-tables';
 
@@ -50,7 +60,12 @@ export class Outbox {
    * Validates and envelopes the message now (the correlation of the current request or message is captured here) and
    * inserts it in `transaction`: it is published if, and only if, that transaction commits.
    */
-  async add<T extends object>(transaction: Transaction, type: MessageClass<T>, data: MessageData<T> | T, options: OutboxAddOptions = {}): Promise<PublishReceipt> {
+  async add<T extends object>(
+    transaction: Transaction,
+    type: MessageClass<T>,
+    data: MessageData<T> | T,
+    options: OutboxAddOptions = {},
+  ): Promise<PublishReceipt> {
     assertMessageClass(type);
     const { aggregateKey, ...publishOptions } = options;
     const publication = new OutboxPublication(type, data, publishOptions, transaction, aggregateKey);

@@ -13,7 +13,18 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { AdminTokenGuard } from './admin-token.guard';
-import { DeadLetterAdmin, DeadLetterNotFoundError, DeadLetterQueueNotFoundError, InvalidReplaySelectorError, NotADeadLetterQueueError, replayMatcher, type DeadLetterDetails, type DeadLetterListing, type ReplayResult, type ReplaySelector } from '@app/messaging';
+import {
+  DeadLetterAdmin,
+  DeadLetterNotFoundError,
+  DeadLetterQueueNotFoundError,
+  InvalidReplaySelectorError,
+  NotADeadLetterQueueError,
+  replayMatcher,
+  type DeadLetterDetails,
+  type DeadLetterListing,
+  type ReplayResult,
+  type ReplaySelector,
+} from '@app/messaging';
 
 const SELECTOR_KEYS = ['ids', 'all', 'errorType'];
 

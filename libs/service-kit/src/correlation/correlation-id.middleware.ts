@@ -19,11 +19,15 @@ export class CorrelationIdMiddleware implements NestMiddleware {
       runWithCorrelation({ correlationId }, () => next());
       return;
     }
-    const parent = extractTraceContext(req.headers as Record<string, unknown>, context.active());
-    const span = tracer.startSpan(`${req.method ?? 'HTTP'} ${(req.url ?? '').split('?')[0]}`, {
-      kind: SpanKind.SERVER,
-      attributes: { 'http.request.method': req.method ?? '', 'url.path': (req.url ?? '').split('?')[0] },
-    }, parent);
+    const parent = extractTraceContext(req.headers, context.active());
+    const span = tracer.startSpan(
+      `${req.method ?? 'HTTP'} ${(req.url ?? '').split('?')[0]}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': req.method ?? '', 'url.path': (req.url ?? '').split('?')[0] },
+      },
+      parent,
+    );
     res.once('finish', () => {
       span.setAttribute('http.response.status_code', res.statusCode);
       span.end();

@@ -2,7 +2,8 @@
 // interrupted by a second signal; and HTTP clients that keep their connections busy cannot hold the close.
 import { Controller, Get, Injectable, type BeforeApplicationShutdown, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { Agent, get, type IncomingHttpHeaders } from 'node:http';
+import { Agent, get, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { shutdownTrigger, type ShutdownTrigger } from './graceful-shutdown';
 
 const HANDLER_MS = 20;
@@ -71,10 +72,10 @@ describe('graceful shutdown', () => {
 
   async function start(timeoutMs: number): Promise<Started> {
     const moduleRef = await Test.createTestingModule({ controllers: [PingController], providers: [Drain] }).compile();
-    const app = moduleRef.createNestApplication({ logger: false });
+    const app = moduleRef.createNestApplication<INestApplication<Server>>({ logger: false });
     apps.push(app);
     await app.listen(0, '127.0.0.1');
-    const { port } = app.getHttpServer().address() as { port: number };
+    const { port } = app.getHttpServer().address() as AddressInfo;
     let exit: (code: number) => void = () => undefined;
     const exited = new Promise<number>((done) => (exit = done));
     return { app, url: `http://127.0.0.1:${port}/ping`, exited, trigger: shutdownTrigger(app, { timeoutMs, exit }) };

@@ -49,7 +49,9 @@ describe('loggerParams', () => {
   it('masks e-mail addresses in the request bound to a child logger, also percent-encoded in the URL', () => {
     const { log, lines } = logger();
 
-    log.child({ req: request('/customers?email=bob%40example.com', { 'x-customer': 'eve@example.com', authorization: 'Bearer t' }) }).info('seen');
+    log
+      .child({ req: request('/customers?email=bob%40example.com', { 'x-customer': 'eve@example.com', authorization: 'Bearer t' }) })
+      .info('seen');
 
     const [line] = lines();
     expect(line.req).toMatchObject({
@@ -82,7 +84,10 @@ describe('resolveLogging', () => {
   });
 
   it('lets options given in code win over the environment, which is then not read', () => {
-    expect(resolveLogging({ level: 'warn', format: 'json' }, { LOG_LEVEL: 'loud', LOG_FORMAT: 'xml' })).toEqual({ level: 'warn', format: 'json' });
+    expect(resolveLogging({ level: 'warn', format: 'json' }, { LOG_LEVEL: 'loud', LOG_FORMAT: 'xml' })).toEqual({
+      level: 'warn',
+      format: 'json',
+    });
   });
 
   it.each([
@@ -100,7 +105,9 @@ describe('resolveLogging', () => {
     const read = () => resolveLogging({ level: 'loud' as LogLevel }, {});
 
     expect(read).toThrow(ConfigError);
-    expect(read).toThrow('Invalid logging option "level": must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent", got "loud"');
+    expect(read).toThrow(
+      'Invalid logging option "level": must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent", got "loud"',
+    );
   });
 
   it('is what loggerParams uses: a wrong LOG_LEVEL fails building the logger', () => {

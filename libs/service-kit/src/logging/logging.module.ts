@@ -5,7 +5,16 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { LoggerModule, type Params } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { IncomingMessage, OutgoingMessage } from 'node:http';
-import { activeTraceIds, ConfigError, currentCorrelation, envOneOf, maskEmails, maskSensitive, type Env, type MaskOptions } from '@app/messaging';
+import {
+  activeTraceIds,
+  ConfigError,
+  currentCorrelation,
+  envOneOf,
+  maskEmails,
+  maskSensitive,
+  type Env,
+  type MaskOptions,
+} from '@app/messaging';
 
 // HTTP requests and responses are left whole for their log serializers, which mask what they keep: a copy would lose
 // what those read through the prototype (a response's status code and headers).
@@ -31,12 +40,19 @@ export interface LoggingOptions {
 export class LoggingModule {
   static forRoot(options: LoggingOptions): DynamicModule {
     // Resolved by a provider, so that a wrong LOG_LEVEL fails the application's start like any other setting.
-    return { module: LoggingModule, imports: [LoggerModule.forRootAsync({ useFactory: () => loggerParams(options) })], exports: [LoggerModule] };
+    return {
+      module: LoggingModule,
+      imports: [LoggerModule.forRootAsync({ useFactory: () => loggerParams(options) })],
+      exports: [LoggerModule],
+    };
   }
 }
 
 /** The options over LOG_LEVEL, LOG_FORMAT and the defaults; throws a ConfigError naming the option or the variable. */
-export function resolveLogging(options: Pick<LoggingOptions, 'level' | 'format'>, env: Env = process.env): { level: LogLevel; format: LogFormat } {
+export function resolveLogging(
+  options: Pick<LoggingOptions, 'level' | 'format'>,
+  env: Env = process.env,
+): { level: LogLevel; format: LogFormat } {
   checkOption('level', options.level, LOG_LEVELS);
   checkOption('format', options.format, LOG_FORMATS);
   return {
@@ -57,7 +73,18 @@ export function loggerParams(options: LoggingOptions, env: Env = process.env): P
   const pinoOptions: NonNullable<Exclude<Params['pinoHttp'], unknown[]>> = {
     name: options.serviceName,
     level,
-    transport: format === 'pretty' && hasPinoPretty() ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', messageFormat: '{context} {event}{msg}', ignore: 'pid,hostname,context,event' } } : undefined,
+    transport:
+      format === 'pretty' && hasPinoPretty()
+        ? {
+            target: 'pino-pretty',
+            options: {
+              singleLine: true,
+              translateTime: 'SYS:HH:MM:ss.l',
+              messageFormat: '{context} {event}{msg}',
+              ignore: 'pid,hostname,context,event',
+            },
+          }
+        : undefined,
     // Every line, HTTP or message: which request or message it belongs to, and where in the trace.
     mixin: () => ({ correlationId: currentCorrelation()?.correlationId, ...activeTraceIds() }),
     formatters: { log: (object) => maskSensitive(object, MASK) as Record<string, unknown> },
@@ -75,7 +102,11 @@ export function loggerParams(options: LoggingOptions, env: Env = process.env): P
       req: (request: object) => maskRequest(request),
       res: (response: object) => maskSensitive(response, MASK),
       // pino-http hands this pino's own serialization of the error, which names its class `type`.
-      err: (error: Error & { type?: string }) => ({ type: error.type ?? error.name, message: maskEmails(error.message), stack: error.stack ? maskEmails(error.stack) : undefined }),
+      err: (error: Error & { type?: string }) => ({
+        type: error.type ?? error.name,
+        message: maskEmails(error.message),
+        stack: error.stack ? maskEmails(error.stack) : undefined,
+      }),
     },
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '***' },
     autoLogging: { ignore: (request) => /^\/(health|metrics)/.test(request.url ?? '') },

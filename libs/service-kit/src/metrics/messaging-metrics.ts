@@ -1,7 +1,13 @@
 // Prometheus metrics of the messaging library: consume outcomes, handler durations, publishes, the outbox, queue depths.
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ConsumeOutcome, ConsumerInstrumentation, InstrumentationSamplers, MessagingInstrumentation, PublishInstrumentation } from '@app/messaging';
+import type {
+  ConsumeOutcome,
+  ConsumerInstrumentation,
+  InstrumentationSamplers,
+  MessagingInstrumentation,
+  PublishInstrumentation,
+} from '@app/messaging';
 
 @Injectable()
 export class MessagingMetrics implements MessagingInstrumentation {

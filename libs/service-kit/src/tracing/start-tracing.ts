@@ -36,7 +36,11 @@ export function startTracing(options: TracingOptions): NodeSDK {
     resource: resourceFromAttributes({ 'service.name': serviceName }),
     // Always one processor: with none the SDK would not trace at all (no ids in logs, no context in headers), and
     // without an explicit list it would export to an OTLP endpoint on localhost by itself.
-    spanProcessors: [endpoint ? new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }) }) : new NoopSpanProcessor()],
+    spanProcessors: [
+      endpoint
+        ? new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }) })
+        : new NoopSpanProcessor(),
+    ],
     instrumentations: [
       new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => /^\/(health|metrics)/.test(request.url ?? '') }),
       new ExpressInstrumentation(),

@@ -9,15 +9,18 @@ class OrderPlaced {
 }
 
 function deliveryWith(messageId: string, correlationId: string) {
-  return deliveryOf(handlerFor(OrderPlaced), rawDelivery(OrderPlaced.messageType, { properties: { messageId }, headers: { 'x-correlation-id': correlationId } }));
+  return deliveryOf(
+    handlerFor(OrderPlaced),
+    rawDelivery(OrderPlaced.messageType, { properties: { messageId }, headers: { 'x-correlation-id': correlationId } }),
+  );
 }
 
 describe('CorrelationStep', () => {
-  it("makes { correlationId, causationId: the message's id } current for the rest of the pipeline", () => {
+  it("makes { correlationId, causationId: the message's id } current for the rest of the pipeline", async () => {
     const step = new CorrelationStep();
     let inside: CorrelationContext | undefined;
 
-    step.handle(deliveryWith('m-7', 'c-42'), () => {
+    await step.handle(deliveryWith('m-7', 'c-42'), () => {
       inside = currentCorrelation();
     });
 

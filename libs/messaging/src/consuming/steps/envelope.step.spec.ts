@@ -29,20 +29,22 @@ describe('EnvelopeStep', () => {
     expect(result).toBe(rest);
   });
 
-  it('goes on with an older schema version, and with a delivery that has no type property or no version', () => {
+  it('goes on with an older schema version, and with a delivery that has no type property or no version', async () => {
     const { step, next, deliver } = setup();
 
-    step.handle(deliver('invoice.issued', { headers: { 'x-schema-version': 1 } }), next);
-    step.handle(deliver('invoice.issued', { properties: { type: undefined } }), next);
+    await step.handle(deliver('invoice.issued', { headers: { 'x-schema-version': 1 } }), next);
+    await step.handle(deliver('invoice.issued', { properties: { type: undefined } }), next);
 
     expect(next).toHaveBeenCalledTimes(2);
   });
 
-  it("refuses a delivery of another type as undecodable, before the rest runs", () => {
+  it('refuses a delivery of another type as undecodable, before the rest runs', () => {
     const { step, next, deliver } = setup();
 
     expect(() => step.handle(deliver('invoice.voided'), next)).toThrow(MessageDecodeError);
-    expect(() => step.handle(deliver('invoice.voided'), next)).toThrow('Unknown message type "invoice.voided" for a handler of "invoice.issued"');
+    expect(() => step.handle(deliver('invoice.voided'), next)).toThrow(
+      'Unknown message type "invoice.voided" for a handler of "invoice.issued"',
+    );
     expect(next).not.toHaveBeenCalled();
   });
 
@@ -56,14 +58,16 @@ describe('EnvelopeStep', () => {
   it("fails a delivery redelivered more often than the module's maxRedeliveries, before the rest runs", () => {
     const { step, next, deliver } = setup(2);
 
-    expect(() => step.handle(deliver('invoice.issued', { headers: { 'x-delivery-count': 3 }, redelivered: true }), next)).toThrow(RedeliveryLimitError);
+    expect(() => step.handle(deliver('invoice.issued', { headers: { 'x-delivery-count': 3 }, redelivered: true }), next)).toThrow(
+      RedeliveryLimitError,
+    );
     expect(next).not.toHaveBeenCalled();
   });
 
-  it('lets the same redeliveries through under a higher maxRedeliveries', () => {
+  it('lets the same redeliveries through under a higher maxRedeliveries', async () => {
     const { step, next, deliver } = setup(5);
 
-    step.handle(deliver('invoice.issued', { headers: { 'x-delivery-count': 3 }, redelivered: true }), next);
+    await step.handle(deliver('invoice.issued', { headers: { 'x-delivery-count': 3 }, redelivered: true }), next);
 
     expect(next).toHaveBeenCalledTimes(1);
   });

@@ -4,6 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { MESSAGING_OPTIONS } from '../../messaging.constants';
 import type { ResolvedMessagingOptions } from '../../options/messaging-options';
 import type { ConsumeStep, NextStep } from '../consume-step';
+import { deliveredProperties } from '../delivered-properties';
 import type { Delivery } from '../delivery';
 import { assertExpectedType, assertKnownSchemaVersion, assertWithinRedeliveryLimit } from '../envelope';
 
@@ -14,7 +15,7 @@ export class EnvelopeStep implements ConsumeStep {
   handle(delivery: Delivery, next: NextStep): void | Promise<void> {
     const { context, handler, raw } = delivery;
     assertWithinRedeliveryLimit(context, this.options.maxRedeliveries);
-    assertExpectedType(raw.properties.type, handler.messageClass);
+    assertExpectedType(deliveredProperties(raw).type, handler.messageClass);
     assertKnownSchemaVersion(context.schemaVersion, handler.messageClass);
     return next();
   }

@@ -69,7 +69,7 @@ describe('IdempotencyStep.forHandler', () => {
     expect(() => step.forHandler(handler)).toThrow(/Billing\.onOrder/);
   });
 
-  it("takes the database store by default", () => {
+  it('takes the database store by default', () => {
     const { stores, step, next } = setup();
     const store = new TransactionalStore({});
     stores.register('database', store);

@@ -52,7 +52,15 @@ export class IdempotencyStep implements ConsumeStep {
     });
     if (result === 'duplicate') {
       delivery.duplicate = true;
-      this.logger.log({ event: 'message.duplicate_skipped', queue: handler.queue, messageId: context.messageId, type: context.messageType, key, correlationId: context.correlationId, attempt: context.attempt });
+      this.logger.log({
+        event: 'message.duplicate_skipped',
+        queue: handler.queue,
+        messageId: context.messageId,
+        type: context.messageType,
+        key,
+        correlationId: context.correlationId,
+        attempt: context.attempt,
+      });
     }
   }
 }

@@ -56,13 +56,13 @@ describe('InvokeStep', () => {
     expect(create).toHaveBeenCalledWith(handler);
   });
 
-  it("calls the invoker with delivery.message and delivery.context", () => {
+  it('calls the invoker with delivery.message and delivery.context', async () => {
     const invoker = jest.fn<unknown, [object, unknown]>(() => undefined);
     const { step, handler, deliver } = setup(invoker);
     step.forHandler(handler);
     const delivery = deliver();
 
-    step.handle(delivery);
+    await step.handle(delivery);
 
     expect(invoker).toHaveBeenCalledTimes(1);
     expect(invoker.mock.calls[0][0]).toBe(delivery.message);

@@ -93,7 +93,11 @@ function setup(options: MessagingModuleOptions = {}, handlerOverrides: Partial<H
   const handler = handlerFor(OrderPlaced, handlerOverrides);
   expect(step.forHandler(handler)).toBe(step);
   const deliver = (channel: RecordingChannel = new RecordingChannel(), parts: RawParts = {}): Delivery =>
-    deliveryOf(handler, rawDelivery(OrderPlaced.messageType, { body: BODY, ...parts, headers: { 'x-correlation-id': 'c-42', ...parts.headers } }), channel);
+    deliveryOf(
+      handler,
+      rawDelivery(OrderPlaced.messageType, { body: BODY, ...parts, headers: { 'x-correlation-id': 'c-42', ...parts.headers } }),
+      channel,
+    );
   return { step, delays, instrumentation, deliver };
 }
 
@@ -102,9 +106,13 @@ function setup(options: MessagingModuleOptions = {}, handlerOverrides: Partial<H
  * comparison of Delivery objects makes Jest read MessageContext.transaction, which throws and hides the diff.
  */
 function fateOf(channel: RecordingChannel, delivery: Delivery): string[] {
-  return [...channel.acked.filter((d) => d === delivery).map(() => 'acked'), ...channel.requeued.filter((d) => d === delivery).map(() => 'requeued')];
+  return [
+    ...channel.acked.filter((d) => d === delivery).map(() => 'acked'),
+    ...channel.requeued.filter((d) => d === delivery).map(() => 'requeued'),
+  ];
 }
 
+// eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- some cases reject with a string or undefined on purpose
 const failWith = (error: unknown) => (): Promise<void> => Promise.reject(error);
 
 describe('OutcomeStep on success', () => {
@@ -135,12 +143,12 @@ describe('OutcomeStep on success', () => {
     expect(fateOf(channel, delivery)).toEqual(['acked']);
   });
 
-  it("reports a delivery the idempotency step found already handled as 'duplicate', and acks it", () => {
+  it("reports a delivery the idempotency step found already handled as 'duplicate', and acks it", async () => {
     const { step, instrumentation, deliver } = setup();
     const channel = new RecordingChannel();
     const delivery = deliver(channel);
 
-    step.handle(delivery, () => {
+    await step.handle(delivery, () => {
       delivery.duplicate = true;
     });
 
@@ -180,7 +188,10 @@ describe('OutcomeStep on a transient error', () => {
     const channel = new RecordingChannel();
     const firstFailedAt = '2030-01-02T03:04:05.000Z';
 
-    await step.handle(deliver(channel, { headers: { 'x-attempts': 1, 'x-first-failed-at': firstFailedAt } }), failWith(new TransientError('still busy')));
+    await step.handle(
+      deliver(channel, { headers: { 'x-attempts': 1, 'x-first-failed-at': firstFailedAt } }),
+      failWith(new TransientError('still busy')),
+    );
 
     expect(delays.asked).toEqual([{ queue: QUEUE, delayMs: 2000 }]);
     expect(channel.published[0].options.headers).toMatchObject({ 'x-attempts': 2, 'x-first-failed-at': firstFailedAt });
@@ -205,7 +216,10 @@ describe('OutcomeStep on a transient error', () => {
     const { step, deliver } = setup();
     const channel = new RecordingChannel();
 
-    await step.handle(deliver(channel, { properties: { expiration: '60000', userId: 'orders-service' } }), failWith(new TransientError('busy')));
+    await step.handle(
+      deliver(channel, { properties: { expiration: '60000', userId: 'orders-service' } }),
+      failWith(new TransientError('busy')),
+    );
 
     expect(channel.published[0].options).not.toHaveProperty('expiration');
     expect(channel.published[0].options).not.toHaveProperty('userId');
@@ -260,7 +274,10 @@ describe('OutcomeStep on a permanent error', () => {
 
     await step.handle(delivery, failWith(new PermanentError('customer was deleted')));
 
-    expect(channel.published.map((p) => `${p.exchange} ${p.routingKey}`)).toEqual(['domain.events.dead-letter test.order.placed.dlq', 'domain.events fault.order.placed']);
+    expect(channel.published.map((p) => `${p.exchange} ${p.routingKey}`)).toEqual([
+      'domain.events.dead-letter test.order.placed.dlq',
+      'domain.events fault.order.placed',
+    ]);
     const [deadLetter, fault] = channel.published;
     expect(fault.options).toMatchObject({ type: 'fault.order.placed', correlationId: 'c-42', persistent: true });
     expect(fault.options.headers).toMatchObject({ 'x-correlation-id': 'c-42', 'x-causation-id': 'm-1' });
@@ -273,8 +290,8 @@ describe('OutcomeStep on a permanent error', () => {
       errorType: 'permanent',
       errorMessage: 'customer was deleted',
       attempts: 1,
-      failedAt: deadLetter.options.headers!['x-last-failed-at'],
-      message: JSON.parse(BODY),
+      failedAt: (deadLetter.options.headers as Record<string, unknown>)['x-last-failed-at'],
+      message: JSON.parse(BODY) as unknown,
     });
     expect(fateOf(channel, delivery)).toEqual(['acked']);
     expect(instrumentation.outcomes).toEqual([{ queue: QUEUE, type: 'order.placed', outcome: 'dead-letter', reason: 'permanent' }]);
@@ -291,7 +308,10 @@ describe('OutcomeStep on a permanent error', () => {
     await result;
 
     expect(result).toBeInstanceOf(Promise);
-    expect(channel.published[0].options.headers).toMatchObject({ 'x-error-type': 'validation', 'x-error-message': 'Body is not valid JSON' });
+    expect(channel.published[0].options.headers).toMatchObject({
+      'x-error-type': 'validation',
+      'x-error-message': 'Body is not valid JSON',
+    });
     expect(fateOf(channel, delivery)).toEqual(['acked']);
   });
 
@@ -392,7 +412,14 @@ describe('OutcomeStep never throws or rejects', () => {
     throw new Error('classifier bug');
   };
   const cases: Array<[string, () => void | Promise<void>, Partial<HandlerDefinition>, boolean]> = [
-    ['a step throws, the retry copy is refused', () => { throw new TransientError('t'); }, {}, true],
+    [
+      'a step throws, the retry copy is refused',
+      () => {
+        throw new TransientError('t');
+      },
+      {},
+      true,
+    ],
     ['a step rejects, the dead letter is refused', failWith(new PermanentError('p')), {}, true],
     ['a step rejects with a string', failWith('thrown text'), {}, false],
     ['a step rejects with undefined', failWith(undefined), {}, false],

@@ -7,7 +7,11 @@ import type { ConsumeMessage, Options } from 'amqplib';
 import { deadLetterHeaders, errorMessage, retryHeaders } from '../../dead-letter/dead-letter-headers';
 import { faultOf, type Fault } from '../../dead-letter/fault';
 import type { HandlerDefinition } from '../../handlers/handler-definition';
-import { NO_INSTRUMENTATION, type ConsumerInstrumentation, type MessagingInstrumentation } from '../../instrumentation/messaging-instrumentation';
+import {
+  NO_INSTRUMENTATION,
+  type ConsumerInstrumentation,
+  type MessagingInstrumentation,
+} from '../../instrumentation/messaging-instrumentation';
 import { MESSAGING_INSTRUMENTATION, MESSAGING_OPTIONS } from '../../messaging.constants';
 import type { ResolvedMessagingOptions } from '../../options/messaging-options';
 import { buildOutgoingMessage } from '../../publishing/outgoing-message';
@@ -15,6 +19,7 @@ import { DelayScheduler } from '../../retry/delay-scheduler';
 import { MessageHeaders, TopologyNames } from '../../topology/topology-names';
 import { recordSpanError } from '../../tracing/message-tracing';
 import type { ConsumeStep, NextStep } from '../consume-step';
+import { deliveredProperties } from '../delivered-properties';
 import type { Delivery } from '../delivery';
 import type { MessageContext } from '../message-context';
 import { decideOutcome, type Outcome } from '../outcome';
@@ -90,15 +95,41 @@ export class OutcomeStep implements ConsumeStep {
   private async scheduleRetry(delivery: Delivery, outcome: Extract<Outcome, { action: 'retry' }>): Promise<void> {
     const { raw, handler, context } = delivery;
     const route = this.delays.route(handler.queue, outcome.delayMs);
-    await delivery.channel.publish(route.exchange, route.routingKey, raw.content, copyProperties(raw, { ...retryHeaders(raw, context.attempt), ...route.headers }));
-    this.logger.warn({ event: 'message.retry_scheduled', ...logFields(delivery), delayMs: outcome.delayMs, reason: errorMessage(outcome.error) });
+    await delivery.channel.publish(
+      route.exchange,
+      route.routingKey,
+      raw.content,
+      copyProperties(raw, { ...retryHeaders(raw, context.attempt), ...route.headers }),
+    );
+    this.logger.warn({
+      event: 'message.retry_scheduled',
+      ...logFields(delivery),
+      delayMs: outcome.delayMs,
+      reason: errorMessage(outcome.error),
+    });
   }
 
   private async deadLetter(delivery: Delivery, outcome: Extract<Outcome, { action: 'dead-letter' }>): Promise<void> {
     const { raw, handler, context } = delivery;
-    const headers = deadLetterHeaders(raw, { reason: outcome.reason, error: outcome.error, attempt: context.attempt, queue: handler.queue, handler: handler.name });
-    await delivery.channel.publish(this.names.deadLetterExchange, this.names.deadLetterQueue(handler.queue), raw.content, copyProperties(raw, headers));
-    this.logger.error({ event: 'message.dead_lettered', ...logFields(delivery), errorType: outcome.reason, reason: errorMessage(outcome.error) });
+    const headers = deadLetterHeaders(raw, {
+      reason: outcome.reason,
+      error: outcome.error,
+      attempt: context.attempt,
+      queue: handler.queue,
+      handler: handler.name,
+    });
+    await delivery.channel.publish(
+      this.names.deadLetterExchange,
+      this.names.deadLetterQueue(handler.queue),
+      raw.content,
+      copyProperties(raw, headers),
+    );
+    this.logger.error({
+      event: 'message.dead_lettered',
+      ...logFields(delivery),
+      errorType: outcome.reason,
+      reason: errorMessage(outcome.error),
+    });
     await this.publishFault(delivery, headers);
   }
 
@@ -139,7 +170,13 @@ function isThenable(value: unknown): value is PromiseLike<void> {
 }
 
 function logFields({ handler, context }: { handler: HandlerDefinition; context: MessageContext }) {
-  return { queue: handler.queue, messageId: context.messageId, type: context.messageType, correlationId: context.correlationId, attempt: context.attempt };
+  return {
+    queue: handler.queue,
+    messageId: context.messageId,
+    type: context.messageType,
+    correlationId: context.correlationId,
+    attempt: context.attempt,
+  };
 }
 
 /**
@@ -148,7 +185,7 @@ function logFields({ handler, context }: { handler: HandlerDefinition; context: 
  * consumer's own login and would refuse the copy).
  */
 function copyProperties(raw: ConsumeMessage, headers: Record<string, unknown>): Options.Publish {
-  const { messageId, type, timestamp, contentType, contentEncoding, correlationId, appId, priority, replyTo } = raw.properties;
+  const { messageId, type, timestamp, contentType, contentEncoding, correlationId, appId, priority, replyTo } = deliveredProperties(raw);
   return { messageId, type, timestamp, contentType, contentEncoding, correlationId, appId, priority, replyTo, headers, persistent: true };
 }
 

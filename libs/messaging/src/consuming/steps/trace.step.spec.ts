@@ -14,7 +14,9 @@ const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PRODUCER_SPAN_ID = '00f067aa0ba902b7';
 
 function tracedDelivery() {
-  const raw = rawDelivery(OrderPlaced.messageType, { headers: { traceparent: `00-${TRACE_ID}-${PRODUCER_SPAN_ID}-01`, 'x-correlation-id': 'c-42' } });
+  const raw = rawDelivery(OrderPlaced.messageType, {
+    headers: { traceparent: `00-${TRACE_ID}-${PRODUCER_SPAN_ID}-01`, 'x-correlation-id': 'c-42' },
+  });
   return deliveryOf(handlerFor(OrderPlaced), raw);
 }
 
@@ -55,7 +57,11 @@ describe('TraceStep with an OpenTelemetry SDK', () => {
     expect(span.kind).toBe(SpanKind.CONSUMER);
     expect(span.spanContext().traceId).toBe(TRACE_ID);
     expect(span.parentSpanContext?.spanId).toBe(PRODUCER_SPAN_ID);
-    expect(span.attributes).toMatchObject({ 'messaging.destination.name': 'test.order.placed', 'messaging.message.id': 'm-1', 'messaging.message.conversation_id': 'c-42' });
+    expect(span.attributes).toMatchObject({
+      'messaging.destination.name': 'test.order.placed',
+      'messaging.message.id': 'm-1',
+      'messaging.message.conversation_id': 'c-42',
+    });
     expect(activeInside).toBe(span.spanContext().spanId);
   });
 

@@ -36,7 +36,7 @@ async function validationErrorOf(run: () => void | Promise<void>): Promise<Messa
 }
 
 describe('ValidateStep', () => {
-  it("sets delivery.message to an instance of the handler's class before the rest runs", () => {
+  it("sets delivery.message to an instance of the handler's class before the rest runs", async () => {
     const { step, next, deliver } = setup();
     const delivery = deliver({ orderId: 'o-1', quantity: 2 });
     let seen: object | undefined;
@@ -44,7 +44,7 @@ describe('ValidateStep', () => {
       seen = delivery.message;
     });
 
-    step.handle(delivery, next);
+    await step.handle(delivery, next);
 
     expect(seen).toBeInstanceOf(OrderPlaced);
     expect(seen).toEqual(Object.assign(new OrderPlaced(), { orderId: 'o-1', quantity: 2 }));
@@ -72,11 +72,11 @@ describe('ValidateStep', () => {
     expect(delivery.message).toBeUndefined();
   });
 
-  it('drops fields the class does not declare, by default', () => {
+  it('drops fields the class does not declare, by default', async () => {
     const { step, next, deliver } = setup('strip');
     const delivery = deliver({ orderId: 'o-1', quantity: 2, couponCode: 'SPRING' });
 
-    step.handle(delivery, next);
+    await step.handle(delivery, next);
 
     expect(next).toHaveBeenCalledTimes(1);
     expect(delivery.message).not.toHaveProperty('couponCode');

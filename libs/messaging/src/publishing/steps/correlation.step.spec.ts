@@ -37,14 +37,18 @@ describe('PublishCorrelationStep', () => {
   });
 
   it('takes both from the work in progress when none are given (a message being handled)', async () => {
-    const { correlationId, headers } = await runWithCorrelation({ correlationId: 'c-42', causationId: 'm-7' }, () => correlate(enveloped()));
+    const { correlationId, headers } = await runWithCorrelation({ correlationId: 'c-42', causationId: 'm-7' }, () =>
+      correlate(enveloped()),
+    );
 
     expect(correlationId).toBe('c-42');
     expect(headers).toMatchObject({ 'x-correlation-id': 'c-42', 'x-causation-id': 'm-7' });
   });
 
   it('keeps the causation of the work in progress beside a correlation id given', async () => {
-    const { headers } = await runWithCorrelation({ correlationId: 'c-42', causationId: 'm-7' }, () => correlate(enveloped({ correlationId: 'c-given' })));
+    const { headers } = await runWithCorrelation({ correlationId: 'c-42', causationId: 'm-7' }, () =>
+      correlate(enveloped({ correlationId: 'c-given' })),
+    );
 
     expect(headers).toMatchObject({ 'x-correlation-id': 'c-given', 'x-causation-id': 'm-7' });
   });

@@ -47,7 +47,13 @@ describe('PublishEnvelopeStep', () => {
     await step.handle(publication, next);
 
     const { properties } = publication.wire;
-    expect(properties).toMatchObject({ type: 'order.placed', contentType: 'application/json', contentEncoding: 'utf-8', appId: 'orders', persistent: true });
+    expect(properties).toMatchObject({
+      type: 'order.placed',
+      contentType: 'application/json',
+      contentEncoding: 'utf-8',
+      appId: 'orders',
+      persistent: true,
+    });
     expect(properties.timestamp).toBeGreaterThanOrEqual(before);
     expect(properties.timestamp).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
     expect(properties.headers['x-schema-version']).toBe(3);
@@ -79,7 +85,9 @@ describe('PublishEnvelopeStep', () => {
   it('refuses a publication that has not been validated', () => {
     const { step, next } = setup();
 
-    expect(() => step.handle(new Publication(OrderPlaced, { orderId: 'o-1' }, {}, 'broker'), next)).toThrow(/enveloped after it is validated/);
+    expect(() => step.handle(new Publication(OrderPlaced, { orderId: 'o-1' }, {}, 'broker'), next)).toThrow(
+      /enveloped after it is validated/,
+    );
     expect(next).not.toHaveBeenCalled();
   });
 });

@@ -12,7 +12,13 @@ export class PublishEnvelopeStep implements PublishStep {
 
   handle(publication: Publication, next: NextPublishStep): Promise<void> {
     if (!publication.type || !publication.message) throw new Error('A publication is enveloped after it is validated');
-    publication.outgoing = envelopeMessage(publication.type, publication.message, this.options.exchange, this.options.serviceName, publication.options);
+    publication.outgoing = envelopeMessage(
+      publication.type,
+      publication.message,
+      this.options.exchange,
+      this.options.serviceName,
+      publication.options,
+    );
     return next();
   }
 }

@@ -49,7 +49,9 @@ function setup(publishTimeoutMs = 10_000) {
     }),
     close: jest.fn(async () => undefined),
   };
-  const createChannel = jest.fn((_options: { name?: string; setup?: (channel: unknown) => Promise<void> }) => channel as unknown as ChannelWrapper);
+  const createChannel = jest.fn(
+    (_options: { name?: string; setup?: (channel: unknown) => Promise<void> }) => channel as unknown as ChannelWrapper,
+  );
   const instrumentation = new RecordingInstrumentation();
   const topology = new Topology(new TopologyNames('domain.events', 'orders'));
   const step = new SendStep(

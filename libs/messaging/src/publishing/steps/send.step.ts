@@ -44,7 +44,13 @@ export class SendStep implements PublishStep, OnApplicationShutdown {
     }
     counters.confirmed();
     // Inside the producer span, so that the line carries its trace and span ids.
-    this.logger.debug({ event: 'message.published', messageId: outgoing.properties.messageId, type: outgoing.properties.type, exchange: outgoing.exchange, correlationId: outgoing.properties.correlationId });
+    this.logger.debug({
+      event: 'message.published',
+      messageId: outgoing.properties.messageId,
+      type: outgoing.properties.type,
+      exchange: outgoing.exchange,
+      correlationId: outgoing.properties.correlationId,
+    });
   }
 
   // Not onModuleDestroy: handlers still draining in beforeApplicationShutdown may publish.
