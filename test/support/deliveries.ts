@@ -8,19 +8,25 @@ import type { HandlerDefinition } from '@app/messaging/handlers/handler-definiti
 import { DEFAULT_BACKOFF } from '@app/messaging/options/messaging-options';
 
 export interface RawParts {
-  body?: string | object;
+  /** A text or a buffer as it is, anything else as JSON. */
+  body?: string | Buffer | object;
   properties?: Partial<MessageProperties>;
   headers?: Record<string, unknown>;
   redelivered?: boolean;
+  exchange?: string;
+  /** Default: the type. */
+  routingKey?: string;
 }
 
+/** A delivery of a message of `type`, as amqplib hands it over: properties it does not set are undefined. */
 export function rawDelivery(
   type: string,
-  { body = {}, properties = {}, headers = {}, redelivered = false }: RawParts = {},
+  { body = {}, properties = {}, headers = {}, redelivered = false, exchange = 'domain.events', routingKey = type }: RawParts = {},
 ): ConsumeMessage {
+  const content = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body), 'utf8');
   return {
-    content: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body), 'utf8'),
-    fields: { deliveryTag: 1, redelivered, exchange: 'domain.events', routingKey: type, consumerTag: 'ctag' },
+    content,
+    fields: { deliveryTag: 1, redelivered, exchange, routingKey, consumerTag: 'ctag' },
     properties: {
       contentType: 'application/json',
       contentEncoding: undefined,

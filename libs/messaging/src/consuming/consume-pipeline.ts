@@ -5,11 +5,11 @@
 // after the step they name.
 import { Injectable, type Type } from '@nestjs/common';
 import { DiscoveryService, ModuleRef } from '@nestjs/core';
-import { MessagingConfigError } from '@app/messaging-core';
 import type { HandlerDefinition } from '../handlers/handler-definition';
 import { CONSUME_STEP_METADATA } from '../messaging.constants';
-import type { ConsumeStep, ConsumeStepName, ConsumeStepPlacement } from './consume-step';
+import type { ConsumeStep, ConsumeStepName } from './consume-step';
 import { chain } from '../pipeline/chain';
+import { orderSteps, type PipelineRules } from '../pipeline/placed-steps';
 import type { Delivery } from './delivery';
 import { CorrelationStep } from './steps/correlation.step';
 import { DecodeStep } from './steps/decode.step';
@@ -42,11 +42,15 @@ export const CONSUME_STEPS = {
 /** Runs one delivery through a handler's pipeline. Never throws: the outcome step settles every failure. */
 export type ConsumePipelineRun = (delivery: Delivery) => void | Promise<void>;
 
-interface PlacedStep {
-  step: ConsumeStep;
-  placement: ConsumeStepPlacement;
-  name: string;
-}
+const RULES: PipelineRules = {
+  decorator: '@ConsumeStep',
+  metadataKey: CONSUME_STEP_METADATA,
+  steps: Object.keys(CONSUME_STEPS),
+  // Outside the outcome step an error would settle nothing; after invoke nothing runs.
+  notBefore: ['trace', 'outcome'],
+  notAfter: ['trace', 'invoke'],
+  signature: 'handle(delivery, next)',
+};
 
 @Injectable()
 export class ConsumePipeline {
@@ -74,51 +78,7 @@ export class ConsumePipeline {
   }
 
   private order(): ConsumeStep[] {
-    const placed = this.applicationSteps();
-    const steps: ConsumeStep[] = [];
-    for (const [name, type] of Object.entries(CONSUME_STEPS) as Array<[ConsumeStepName, Type<ConsumeStep>]>) {
-      steps.push(...placed.filter((p) => 'before' in p.placement && p.placement.before === name).map((p) => p.step));
-      steps.push(this.moduleRef.get(type, { strict: false }));
-      steps.push(...placed.filter((p) => 'after' in p.placement && p.placement.after === name).map((p) => p.step));
-    }
-    return steps;
-  }
-
-  private applicationSteps(): PlacedStep[] {
-    const placed: PlacedStep[] = [];
-    for (const wrapper of this.discovery.getProviders()) {
-      const placement = wrapper.metatype
-        ? (Reflect.getMetadata(CONSUME_STEP_METADATA, wrapper.metatype) as ConsumeStepPlacement | undefined)
-        : undefined;
-      if (!placement) continue;
-      const name = (wrapper.name as string | undefined) ?? 'a consume step'; // Nest types a provider's name any
-      checkPlacement(name, placement);
-      const step = wrapper.instance as ConsumeStep | undefined;
-      if (typeof step?.handle !== 'function') {
-        throw new MessagingConfigError(`@ConsumeStep ${name}`, 'must be a provider with a handle(delivery, next) method');
-      }
-      placed.push({ step, placement, name });
-    }
-    return placed;
-  }
-}
-
-function checkPlacement(name: string, placement: ConsumeStepPlacement): void {
-  // Checked at run time too: placements also come from JavaScript and from casts.
-  const before = 'before' in placement ? (placement.before as string) : undefined;
-  const after = 'after' in placement ? (placement.after as string) : undefined;
-  const anchor = before ?? after;
-  if ((before === undefined) === (after === undefined) || !anchor || !(anchor in CONSUME_STEPS)) {
-    throw new MessagingConfigError(
-      `@ConsumeStep of ${name}`,
-      `needs exactly one of { before } or { after }, naming one of ${Object.keys(CONSUME_STEPS).join(', ')}`,
-    );
-  }
-  // Outside the outcome step an error would settle nothing; after invoke nothing runs.
-  if (before === 'trace' || before === 'outcome' || after === 'trace' || after === 'invoke') {
-    throw new MessagingConfigError(
-      `@ConsumeStep of ${name}`,
-      `cannot go ${before ? `before "${before}"` : `after "${after}"`}: place it between "outcome" and "invoke"`,
-    );
+    const resolve = (name: string) => this.moduleRef.get<ConsumeStep>(CONSUME_STEPS[name as ConsumeStepName], { strict: false });
+    return orderSteps<ConsumeStep>(this.discovery, RULES, resolve).map((entry) => entry.step);
   }
 }

@@ -1,5 +1,6 @@
 import type { ConsumeMessage, MessageProperties } from 'amqplib';
 import { MessageDecodeError } from '@app/messaging-core';
+import { rawDelivery } from '../../../../test/support/deliveries';
 import { decodeBody } from './decode-body';
 
 const TYPE = 'order.created';
@@ -7,27 +8,7 @@ const LIMIT = 1024;
 
 /** A delivery as amqplib hands it over: absent properties are undefined. */
 function delivery(content: string | Buffer, properties: Partial<MessageProperties> = {}): ConsumeMessage {
-  return {
-    content: typeof content === 'string' ? Buffer.from(content, 'utf8') : content,
-    fields: { deliveryTag: 1, redelivered: false, exchange: 'domain.events', routingKey: TYPE, consumerTag: 'ctag' },
-    properties: {
-      contentType: 'application/json',
-      contentEncoding: undefined,
-      headers: {},
-      deliveryMode: 2,
-      priority: undefined,
-      correlationId: undefined,
-      replyTo: undefined,
-      expiration: undefined,
-      messageId: 'm-1',
-      timestamp: undefined,
-      type: TYPE,
-      userId: undefined,
-      appId: undefined,
-      clusterId: undefined,
-      ...properties,
-    },
-  };
+  return rawDelivery(TYPE, { body: content, properties });
 }
 
 /** The MessageDecodeError that decoding `raw` throws (fails the test if it decodes). */

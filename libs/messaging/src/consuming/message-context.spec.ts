@@ -1,40 +1,11 @@
-import type { ConsumeMessage, MessagePropertyHeaders, MessageProperties } from 'amqplib';
+import type { ConsumeMessage, MessagePropertyHeaders } from 'amqplib';
+import { rawDelivery, type RawParts } from '../../../../test/support/deliveries';
 import { MessageContext } from './message-context';
 
-interface DeliveryParts {
-  headers?: MessagePropertyHeaders;
-  properties?: Partial<MessageProperties>;
-  redelivered?: boolean;
-  routingKey?: string;
-}
+type DeliveryParts = Pick<RawParts, 'headers' | 'properties' | 'redelivered' | 'routingKey'>;
 
-function delivery({
-  headers = {},
-  properties = {},
-  redelivered = false,
-  routingKey = 'order.created',
-}: DeliveryParts = {}): ConsumeMessage {
-  return {
-    content: Buffer.from('{}'),
-    fields: { deliveryTag: 7, redelivered, exchange: 'domain.events', routingKey, consumerTag: 'ctag' },
-    properties: {
-      contentType: 'application/json',
-      contentEncoding: undefined,
-      headers,
-      deliveryMode: 2,
-      priority: undefined,
-      correlationId: undefined,
-      replyTo: undefined,
-      expiration: undefined,
-      messageId: 'msg-1',
-      timestamp: undefined,
-      type: 'order.created',
-      userId: undefined,
-      appId: undefined,
-      clusterId: undefined,
-      ...properties,
-    },
-  };
+function delivery(parts: DeliveryParts = {}): ConsumeMessage {
+  return rawDelivery('order.created', { ...parts, properties: { messageId: 'msg-1', ...parts.properties } });
 }
 
 function contextOf(parts: DeliveryParts = {}): MessageContext {

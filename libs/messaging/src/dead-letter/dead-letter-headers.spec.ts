@@ -1,5 +1,6 @@
 import type { ConsumeMessage, MessagePropertyHeaders } from 'amqplib';
 import { PermanentError } from '@app/messaging-core';
+import { rawDelivery } from '../../../../test/support/deliveries';
 import { deadLetterHeaders, errorMessage, retryHeaders, type FailureDescription } from './dead-letter-headers';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
@@ -10,32 +11,7 @@ function delivery(
   headers: MessagePropertyHeaders | undefined = {},
   fields: { exchange?: string; routingKey?: string } = {},
 ): ConsumeMessage {
-  return {
-    content: Buffer.from('{"orderId":"o-1"}'),
-    fields: {
-      deliveryTag: 1,
-      redelivered: false,
-      exchange: fields.exchange ?? 'domain.events',
-      routingKey: fields.routingKey ?? 'order.created',
-      consumerTag: 'ctag',
-    },
-    properties: {
-      contentType: 'application/json',
-      contentEncoding: undefined,
-      headers,
-      deliveryMode: 2,
-      priority: undefined,
-      correlationId: undefined,
-      replyTo: undefined,
-      expiration: undefined,
-      messageId: 'm-1',
-      timestamp: undefined,
-      type: 'order.created',
-      userId: undefined,
-      appId: undefined,
-      clusterId: undefined,
-    },
-  };
+  return rawDelivery('order.created', { body: '{"orderId":"o-1"}', headers, ...fields });
 }
 
 /** A retried delivery: it came back through the delay ladder, so its fields name the ladder, not the origin. */

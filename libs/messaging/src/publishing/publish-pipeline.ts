@@ -4,11 +4,11 @@
 // (@PublishStep) go just before or after the step they name.
 import { Injectable, type Type } from '@nestjs/common';
 import { DiscoveryService, ModuleRef } from '@nestjs/core';
-import { MessagingConfigError } from '@app/messaging-core';
 import { PUBLISH_STEP_METADATA } from '../messaging.constants';
 import { chain } from '../pipeline/chain';
+import { orderSteps, type OrderedStep, type PipelineRules } from '../pipeline/placed-steps';
 import type { Publication } from './publication';
-import type { PublishStep, PublishStepName, PublishStepPlacement } from './publish-step';
+import type { PublishStep, PublishStepName } from './publish-step';
 import { PublishCorrelationStep } from './steps/correlation.step';
 import { PublishEnvelopeStep } from './steps/envelope.step';
 import { SendStep } from './steps/send.step';
@@ -28,12 +28,22 @@ export const PUBLISH_STEPS = {
   send: SendStep,
 } as const satisfies Record<PublishStepName, Type<PublishStep>>;
 
+const RULES: PipelineRules = {
+  decorator: '@PublishStep',
+  metadataKey: PUBLISH_STEP_METADATA,
+  steps: Object.keys(PUBLISH_STEPS),
+  // Nothing is sent unvalidated, and nothing comes after the send.
+  notBefore: ['validate'],
+  notAfter: ['send'],
+  signature: 'handle(publication, next)',
+};
+
 /** Runs one publication through the pipeline; rejects with the error of the step that refused it. */
 export type PublishPipelineRun = (publication: Publication) => Promise<void>;
 
 @Injectable()
 export class PublishPipeline {
-  private ordered?: Array<{ name: PublishStepName | undefined; step: PublishStep }>;
+  private ordered?: Array<OrderedStep<PublishStep>>;
 
   constructor(
     private readonly moduleRef: ModuleRef,
@@ -52,52 +62,10 @@ export class PublishPipeline {
     return chain<Publication, Promise<void>>(steps, () => Promise.resolve());
   }
 
-  private steps(): Array<{ name: PublishStepName | undefined; step: PublishStep }> {
-    this.ordered ??= this.order();
+  private steps(): Array<OrderedStep<PublishStep>> {
+    this.ordered ??= orderSteps<PublishStep>(this.discovery, RULES, (name) =>
+      this.moduleRef.get<PublishStep>(PUBLISH_STEPS[name as PublishStepName], { strict: false }),
+    );
     return this.ordered;
-  }
-
-  private order(): Array<{ name: PublishStepName | undefined; step: PublishStep }> {
-    const placed = this.applicationSteps();
-    const steps: Array<{ name: PublishStepName | undefined; step: PublishStep }> = [];
-    for (const [name, type] of Object.entries(PUBLISH_STEPS) as Array<[PublishStepName, Type<PublishStep>]>) {
-      for (const p of placed) if ('before' in p.placement && p.placement.before === name) steps.push({ name: undefined, step: p.step });
-      steps.push({ name, step: this.moduleRef.get(type, { strict: false }) });
-      for (const p of placed) if ('after' in p.placement && p.placement.after === name) steps.push({ name: undefined, step: p.step });
-    }
-    return steps;
-  }
-
-  private applicationSteps(): Array<{ step: PublishStep; placement: PublishStepPlacement }> {
-    const placed: Array<{ step: PublishStep; placement: PublishStepPlacement }> = [];
-    for (const wrapper of this.discovery.getProviders()) {
-      const placement = wrapper.metatype
-        ? (Reflect.getMetadata(PUBLISH_STEP_METADATA, wrapper.metatype) as PublishStepPlacement | undefined)
-        : undefined;
-      if (!placement) continue;
-      const name = (wrapper.name as string | undefined) ?? 'a publish step'; // Nest types a provider's name any
-      // Checked at run time too: placements also come from JavaScript and from casts.
-      const before = 'before' in placement ? (placement.before as string) : undefined;
-      const after = 'after' in placement ? (placement.after as string) : undefined;
-      const anchor = before ?? after;
-      if (
-        (before === undefined) === (after === undefined) ||
-        !anchor ||
-        !(anchor in PUBLISH_STEPS) ||
-        before === 'validate' ||
-        after === 'send'
-      ) {
-        throw new MessagingConfigError(
-          `@PublishStep of ${name}`,
-          'needs exactly one of { before } or { after }, naming a step between "validate" and "send"',
-        );
-      }
-      const step = wrapper.instance as PublishStep | undefined;
-      if (typeof step?.handle !== 'function') {
-        throw new MessagingConfigError(`@PublishStep ${name}`, 'must be a provider with a handle(publication, next) method');
-      }
-      placed.push({ step, placement });
-    }
-    return placed;
   }
 }
