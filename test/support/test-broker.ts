@@ -5,12 +5,14 @@ import { promisify } from 'node:util';
 import amqplib, { type ChannelModel, type ConsumeMessage } from 'amqplib';
 
 const run = promisify(execFile);
-const RABBITMQCTL = process.env.RABBITMQCTL ?? 'rabbitmqctl';
+/** The command that runs rabbitmqctl, split into words: "docker compose exec -T rabbitmq rabbitmqctl" works too. */
+const RABBITMQCTL = (process.env.RABBITMQCTL ?? 'rabbitmqctl').trim().split(/\s+/);
 const AMQP_HOST = process.env.AMQP_HOST ?? '127.0.0.1';
 const AMQP_PORT = process.env.AMQP_PORT ?? '5672';
 
 export async function rabbitmqctl(...args: string[]): Promise<string> {
-  const { stdout } = await run(RABBITMQCTL, ['-q', ...args], { timeout: 30_000 });
+  const [command, ...prefix] = RABBITMQCTL;
+  const { stdout } = await run(command, [...prefix, '-q', ...args], { timeout: 30_000 });
   return stdout;
 }
 

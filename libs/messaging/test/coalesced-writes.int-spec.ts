@@ -57,7 +57,7 @@ describe('coalesced frame writes', () => {
   it('sends a burst of confirmed publishes as a few socket writes instead of one each, in order', async () => {
     const queue = 'burst';
     const setup = await observer.createChannel();
-    await setup.assertQueue(queue, { durable: false });
+    await setup.assertQueue(queue, { durable: true }); // RabbitMQ 4.3 refuses non-durable, non-exclusive queues
     await setup.close();
 
     const burst = async (connection: ChannelModel, from: number): Promise<number> => {
@@ -92,7 +92,7 @@ describe('coalesced frame writes', () => {
     const queue = 'library-burst';
     const setup = await observer.createChannel();
     await setup.assertExchange('coalesced.events', 'topic', { durable: true });
-    await setup.assertQueue(queue, { durable: false });
+    await setup.assertQueue(queue, { durable: true }); // RabbitMQ 4.3 refuses non-durable, non-exclusive queues
     await setup.bindQueue(queue, 'coalesced.events', Tick.messageType);
     await setup.close();
 

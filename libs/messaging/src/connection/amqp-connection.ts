@@ -4,6 +4,7 @@ import amqplib, { type Channel } from 'amqplib';
 import amqp, { type AmqpConnectionManager, type ChannelWrapper, type CreateChannelOpts } from 'amqp-connection-manager';
 import { redactUrl } from '@app/messaging-core';
 import type { ResolvedMessagingOptions } from '../options/messaging-options';
+import { brokerSemantics, parseBrokerVersion, type BrokerSemantics, type BrokerVersion } from './broker-semantics';
 import { coalesceFrameWrites } from './coalesced-writes';
 import { ReconnectBackoff } from './reconnect-backoff';
 
@@ -12,6 +13,7 @@ export class AmqpConnection implements OnApplicationShutdown {
   private manager?: AmqpConnectionManager;
   private readonly backoff: ReconnectBackoff;
   private closing = false;
+  private version?: BrokerVersion;
 
   constructor(private readonly options: ResolvedMessagingOptions) {
     this.backoff = new ReconnectBackoff(options.reconnect.initialDelayMs, options.reconnect.maxDelayMs);
@@ -39,7 +41,8 @@ export class AmqpConnection implements OnApplicationShutdown {
         this.logger.debug({ event: 'broker.writes_not_coalesced', reason: 'amqplib connection of another shape' });
       }
       this.backoff.reset();
-      this.logger.log({ event: 'broker.connected', url: redactUrl(url) });
+      this.version = parseBrokerVersion(serverPropertiesOf(connection));
+      this.logger.log({ event: 'broker.connected', url: redactUrl(url), version: this.version?.text });
     });
     manager.on('disconnect', ({ err }) => {
       if (!this.closing) this.logger.warn({ event: 'broker.disconnected', reason: err?.message });
@@ -50,6 +53,14 @@ export class AmqpConnection implements OnApplicationShutdown {
     manager.on('blocked', ({ reason }) => this.logger.warn({ event: 'broker.blocked', reason }));
     manager.on('unblocked', () => this.logger.log({ event: 'broker.unblocked' }));
     this.manager = manager;
+  }
+
+  /**
+   * What the broker the connection last opened to means by its counters and supports (see broker-semantics.ts);
+   * before the first connection, the semantics of an unknown version.
+   */
+  get semantics(): BrokerSemantics {
+    return brokerSemantics(this.version);
   }
 
   isConnected(): boolean {
@@ -127,4 +138,9 @@ export class AmqpConnection implements OnApplicationShutdown {
     if (!this.manager) throw new Error('The broker connection has not been started (connect() first)');
     return this.manager;
   }
+}
+
+/** The server properties of an amqplib connection (the broker's product, version, capabilities), if it shows them. */
+function serverPropertiesOf(connection: unknown): Record<string, unknown> | undefined {
+  return (connection as { connection?: { serverProperties?: Record<string, unknown> } } | undefined)?.connection?.serverProperties;
 }

@@ -42,11 +42,19 @@ export class DelayScheduler {
   private async decide(): Promise<DelayMechanism> {
     const mode = this.options.delay;
     let mechanism: DelayMechanism;
+    // The plugin is archived and does not run on RabbitMQ 4.3+: there it is not even probed for.
+    const { delayPluginCanRun, version } = this.connection.semantics;
     if (mode === 'auto') {
-      mechanism = (await this.brokerHasDelayPlugin()) ? 'plugin' : 'ladder';
-      this.logger.log({ event: 'delay.mechanism_chosen', mode: 'auto', mechanism });
+      mechanism = delayPluginCanRun && (await this.brokerHasDelayPlugin()) ? 'plugin' : 'ladder';
+      this.logger.log({ event: 'delay.mechanism_chosen', mode: 'auto', mechanism, brokerVersion: version?.text });
     } else {
       mechanism = mode;
+      if (mechanism === 'plugin' && !delayPluginCanRun) {
+        throw new Error(
+          `delay: "plugin" was chosen but the x-delayed-message plugin does not run on RabbitMQ ${version?.text ?? '4.3+'} ` +
+            '(use delay: "ladder" or "auto")',
+        );
+      }
       if (mechanism === 'plugin' && !(await this.brokerHasDelayPlugin())) {
         throw new Error(
           'delay: "plugin" was chosen but the broker has no x-delayed-message exchange type ' +

@@ -27,12 +27,18 @@ export const MessageHeaders = {
   death: 'x-death',
   firstDeathQueue: 'x-first-death-queue',
   deliveryCount: 'x-delivery-count',
+  /** Set by quorum queues from RabbitMQ 4.3: how often the message was handed to a consumer. */
+  acquiredCount: 'x-acquired-count',
 } as const;
 
-/** Headers the broker adds when it dead-letters a message itself; dropped from copies the library makes. */
+/**
+ * Headers a broker writes about a delivery's past (its own dead-lettering, redelivery counters), on any version; a copy
+ * the library makes (retry, dead letter, replay) is a new message whose counters start again, so they are left behind.
+ */
 export const BROKER_DEATH_HEADERS = [
   'x-death',
   'x-delivery-count',
+  'x-acquired-count',
   'x-first-death-exchange',
   'x-first-death-queue',
   'x-first-death-reason',
