@@ -21,7 +21,7 @@ describe('the broker version', () => {
 
   it('is read from the server properties when the connection opens, and decides the semantics', async () => {
     const raw = await amqplib.connect(vhost.url);
-    const announced = parseBrokerVersion(raw.connection.serverProperties as unknown as Record<string, unknown>);
+    const announced = parseBrokerVersion(raw.connection.serverProperties);
     await raw.close();
     expect(announced).toBeDefined();
 
