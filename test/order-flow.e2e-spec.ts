@@ -145,6 +145,44 @@ describe('order flow across the orders and notifications processes', () => {
     expect(reasons).not.toMatch(/currency/);
   });
 
+  it('refuses hostile bodies with a 4xx and the reason, never a 5xx: the input limits hold in the started service', async () => {
+    const post = async (body: string) => {
+      const response = await orders.fetch('/orders', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      return { status: response.status, message: String(((await response.json()) as { message: unknown }).message) };
+    };
+    const valid = JSON.stringify(orderRequest('hostile@example.com'));
+
+    expect(await post(valid.replace('"items":', `"notes":${'['.repeat(5000)}${']'.repeat(5000)},"items":`))).toEqual({
+      status: 413,
+      message: expect.stringContaining('nested deeper than the limit of 32 levels'),
+    });
+    expect(await post(valid.replace('{', '{"__proto__":{"isAdmin":true},'))).toEqual({
+      status: 400,
+      message: expect.stringContaining('"__proto__"'),
+    });
+    expect(await post(valid.replace('hostile@', 'host\\u202eile@'))).toMatchObject({
+      status: 400,
+      message: expect.stringContaining('email'),
+    });
+    const overflow = JSON.stringify({
+      ...orderRequest('big@example.com'),
+      items: [{ sku: 'A', quantity: 10_000, unitPrice: '999999999999.00' }],
+    });
+    expect(await post(overflow)).toEqual({
+      status: 400,
+      message: expect.stringContaining("the order's total must be at most 999999999999.99"),
+    });
+    // 300 kB is within the 1 MiB body limit (not Express's 100 kB default): it reaches validation.
+    expect(
+      await post(
+        valid.replace(
+          '{',
+          `{"pad":"${'x'.repeat(60_000)}","pad2":"${'x'.repeat(60_000)}","pad3":"${'x'.repeat(60_000)}","pad4":"${'x'.repeat(60_000)}","pad5":"${'x'.repeat(60_000)}",`,
+        ),
+      ),
+    ).toMatchObject({ status: 400 });
+  });
+
   it('answers a repeated request with the same Idempotency-Key and body with the same order, notified once', async () => {
     const key = `e2e-${randomUUID()}`;
     const body = orderRequest('idempotent@example.com');

@@ -152,6 +152,8 @@ async function serviceDatabases(url: string | undefined): Promise<{ orders: stri
   const name = base.pathname.replace(/^\//, '') || 'postgres';
   const result: Record<string, string> = {};
   const client = new Client({ connectionString: url });
+  // A server that goes away under it must fail the query below, not end the process with an unhandled 'error' event.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     for (const service of ['orders', 'notifications']) {

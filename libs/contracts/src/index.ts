@@ -19,6 +19,7 @@ export { IsIsoDateTimeWithOffset, isIsoDateTimeWithOffset } from './types/is-iso
 export { IsDecimalString, isDecimalString, type DecimalStringOptions } from './types/is-decimal-string';
 export { IsHttpUrl } from './types/is-http-url';
 export { IsCurrencyCode, isCurrencyCode } from './types/is-currency-code';
+export { IsEmailAddress, isEmailAddress, MAX_EMAIL_ADDRESS_LENGTH } from './types/is-email-address';
 export { IsOmittable } from './types/is-omittable';
 
 export { toJsonSchema, type JsonSchema, type JsonSchemaType, type JsonValue } from './schema/json-schema';

@@ -11,6 +11,7 @@ export {
   type ValidationIssue,
 } from './errors/message-errors';
 export { ConfigError, EnvConfigError, MessagingConfigError } from './errors/config-errors';
+export { DependencyUnavailableError, dependencyOutageOf } from './errors/dependency-unavailable-error';
 export {
   envInteger,
   envMatching,
@@ -27,4 +28,15 @@ export {
 export { redactUrl } from './config/redact-url';
 export { checkMessage, validateMessage, type ValidateMessageOptions } from './validation/validate-message';
 export { classTransformerMetadata } from './validation/class-transformer-metadata';
+export {
+  checkInputLimits,
+  checkInputSize,
+  DEFAULT_INPUT_LIMITS,
+  InputLimitError,
+  isWellFormedText,
+  RESERVED_KEYS,
+  resolveInputLimits,
+  type InputLimits,
+  type InputRule,
+} from './limits/input-limits';
 export { isSensitiveField, maskEmails, maskSensitive, Sensitive, type MaskOptions } from './masking/sensitive';

@@ -80,6 +80,13 @@ export { injectTraceContext, extractTraceContext, traceInternal, activeTraceIds 
 export { TopologyNames, MessageHeaders, DELAY_LEVELS } from './topology/topology-names';
 export { ShutdownSequence } from './lifecycle/shutdown-sequence';
 export { ReadinessCheck, readinessCheckName, type ReadinessCheckable, type ReadinessResult } from './health/readiness-check';
+export { Dependencies, type AddDependencyOptions } from './dependencies/dependencies';
+export {
+  DependencyMonitor,
+  type DependencyListener,
+  type DependencyMonitorOptions,
+  type DependencyStatus,
+} from './dependencies/dependency-monitor';
 export type {
   ConsumeOutcome,
   ConsumerInstrumentation,

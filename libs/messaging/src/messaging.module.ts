@@ -13,6 +13,7 @@ import { AmqpConnection } from './connection/amqp-connection';
 import { ConsumePipeline, CONSUME_STEPS } from './consuming/consume-pipeline';
 import { ConsumerSupervisor } from './consuming/consumer-supervisor';
 import { DeadLetterAdmin } from './dead-letter/dead-letter-admin';
+import { Dependencies } from './dependencies/dependencies';
 import { HandlerDiscovery } from './handlers/handler-discovery';
 import { HandlerInvokerFactory } from './handlers/handler-invoker-factory';
 import { BrokerReadiness, ConsumersReadiness } from './health/messaging-readiness';
@@ -58,6 +59,7 @@ export class MessagingModule {
       PublishPipeline,
       ConsumerSupervisor,
       IdempotencyStores,
+      Dependencies,
       ShutdownSequence,
       DeadLetterAdmin,
       DelayScheduler,
@@ -87,6 +89,7 @@ export class MessagingModule {
         HandlerDiscovery,
         HandlerInvokerFactory,
         IdempotencyStores,
+        Dependencies,
         ...Object.values(CONSUME_STEPS),
         ConsumePipeline,
         ConsumerSupervisor,

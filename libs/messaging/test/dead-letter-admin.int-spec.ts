@@ -485,6 +485,59 @@ describe('dead-letter replay tool', () => {
       expect(await depth(LIVE_QUEUE)).toBeGreaterThan(0);
     });
 
+    it("answers 403 for another service's queue, before anything touches the broker", async () => {
+      await channel.assertQueue('billing.job.queued.dlq', { durable: true });
+      channel.sendToQueue('billing.job.queued.dlq', Buffer.from('{}'), { messageId: 'theirs' });
+      await channel.waitForConfirms();
+      const server = app.getHttpServer();
+
+      for (const call of [
+        request(server).get('/admin/dead-letters/billing.job.queued.dlq'),
+        request(server).get('/admin/dead-letters/billing.job.queued/messages/theirs'),
+        request(server).post('/admin/dead-letters/billing.job.queued.dlq/replay').send({ all: true }),
+        request(server).delete('/admin/dead-letters/billing.job.queued.dlq?confirm=true'),
+        request(server).get('/admin/dead-letters/shopping.job.queued.dlq'),
+      ]) {
+        const response = await call.set('Authorization', auth);
+        expect(response.status).toBe(403);
+        expect(messageOf(response)).toMatch(/is not one of this service's \(shop\.\*\)/);
+      }
+      expect(await depth('billing.job.queued.dlq')).toBe(1);
+    });
+
+    it("acts on every service's queues with AdminModule's scope: 'vhost'", async () => {
+      const moduleRef = await Test.createTestingModule({
+        imports: [
+          MessagingModule.forRoot({ url: vhost.url, serviceName: 'ops', consume: false, shutdownTimeoutMs: 200 }),
+          AdminModule.forRoot({ token: TOKEN, scope: 'vhost' }),
+        ],
+      }).compile();
+      const operator = moduleRef.createNestApplication<INestApplication<Server>>({ logger: false });
+      await operator.init();
+      try {
+        const response = await request(operator.getHttpServer())
+          .get('/admin/dead-letters/billing.job.queued.dlq')
+          .set('Authorization', auth);
+        expect(response.status).toBe(200);
+        expect(response.body).toMatchObject({ queue: 'billing.job.queued.dlq', total: 1 });
+      } finally {
+        await operator.close();
+      }
+    });
+
+    it.each([250, 251, 252, 253, 254, 255, 256, 300])(
+      'answers 4xx, never 500, for a queue name of %i bytes (the limit is 255, checked after ".dlq" is added)',
+      async (bytes) => {
+        const name = `shop.${'q'.repeat(bytes - 5)}`;
+
+        const response = await request(app.getHttpServer()).get(`/admin/dead-letters/${name}`).set('Authorization', auth);
+
+        expect(response.status).toBeGreaterThanOrEqual(400);
+        expect(response.status).toBeLessThan(500);
+        expect(messageOf(response)).toMatch(bytes > 255 ? /is not a queue name \(1 to 255 bytes\)/ : /exists/);
+      },
+    );
+
     it('refuses every request while no admin token is configured', async () => {
       const moduleRef = await Test.createTestingModule({
         imports: [

@@ -100,11 +100,15 @@ describe('retries and dead letters', () => {
   const deadLetters = new Map<string, ConsumeMessage>();
 
   async function deadLetterOf(messageId: string): Promise<ConsumeMessage> {
+    return deadLetterWhere((message) => message.properties.messageId === messageId);
+  }
+
+  async function deadLetterWhere(matches: (message: ConsumeMessage) => boolean): Promise<ConsumeMessage> {
     for (;;) {
-      const seen = deadLetters.get(messageId);
+      const seen = [...deadLetters.values()].find(matches);
       if (seen) return seen;
       const message = await getOne(observer, DLQ, 15_000);
-      deadLetters.set(String(message.properties.messageId), message);
+      deadLetters.set(String(message.properties.messageId ?? `(no id) ${deadLetters.size}`), message);
     }
   }
 
@@ -193,6 +197,38 @@ describe('retries and dead letters', () => {
       expect(String(dead.properties.headers!['x-error-message'])).toMatch(reason);
     }
     await eventually(() => poison.every(([id]) => handler.done.has(`good-after-${id}`)), 'good messages handled');
+    await channel.close();
+  });
+
+  it('dead-letters a message without an id, or with headers of the library no owner would write, once each, with the reason and a fault', async () => {
+    const channel = await observer.createConfirmChannel();
+    const body = (id: string) => Buffer.from(JSON.stringify({ id, behaviour: 'ok' }));
+    const poison: Array<[string, Record<string, unknown>, RegExp]> = [
+      ['no-id', { messageId: undefined, correlationId: 'no-id' }, /Message has no message id/],
+      ['version-abc', { headers: { 'x-schema-version': 'abc' } }, /header x-schema-version is "abc", not a schema version/],
+      ['version-minus-1', { headers: { 'x-schema-version': -1 } }, /header x-schema-version is -1/],
+      ['attempts-garbage', { headers: { 'x-attempts': 'many' } }, /header x-attempts is "many"/],
+      ['count-negative', { headers: { 'x-delivery-count': -4 } }, /header x-delivery-count is -4/],
+    ];
+    for (const [id, props] of poison)
+      channel.publish('domain.events', 'job.queued', body(id), { messageId: id, type: 'job.queued', ...props });
+    // Well-formed values a publisher set: neither believed as counters nor poison. A first delivery, not a crash loop.
+    channel.publish('domain.events', 'job.queued', body('forged-count'), {
+      messageId: 'forged-count',
+      headers: { 'x-delivery-count': 999 },
+    });
+    channel.publish('domain.events', 'job.queued', body('forged-attempts'), { messageId: 'forged-attempts', headers: { 'x-attempts': 2 } });
+    await channel.waitForConfirms();
+
+    const listener = app.get(FaultListener);
+    for (const [id, , reason] of poison) {
+      const dead = id === 'no-id' ? await deadLetterWhere((m) => m.properties.correlationId === 'no-id') : await deadLetterOf(id);
+      expect(dead.properties.headers!['x-error-type']).toBe('validation');
+      expect(String(dead.properties.headers!['x-error-message'])).toMatch(reason);
+      await eventually(() => listener.faults.some((f) => f.correlationId === id), `fault of ${id}`);
+    }
+    await eventually(() => handler.done.has('forged-count') && handler.done.has('forged-attempts'), 'forged headers handled');
+    expect(handler.attemptNumbers.get('forged-attempts')).toEqual([1]);
     await channel.close();
   });
 

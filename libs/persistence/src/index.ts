@@ -21,9 +21,10 @@ export {
 } from './database/database';
 export { DatabaseReadiness } from './database/database-readiness';
 export { outbox as outboxTable, inbox as inboxTable } from './database/messaging-tables';
-export { DATABASE, OUTBOX_OPTIONS } from './persistence.constants';
+export { DATABASE, DATABASE_AVAILABILITY, OUTBOX_OPTIONS } from './persistence.constants';
+export { DATABASE_DEPENDENCY, isDatabaseUnavailable } from './database/postgres-errors';
 export { DatabaseIdempotencyStore, type InboxBatching } from './inbox/database-idempotency-store';
-export { RedisIdempotencyStore } from './inbox/redis-idempotency-store';
+export { REDIS_DEPENDENCY, RedisIdempotencyStore } from './inbox/redis-idempotency-store';
 export {
   DEFAULT_REDIS_URL,
   REDIS_URL_FORM,

@@ -23,10 +23,17 @@ export class NotificationOutcomeHandler {
   @MessageHandler(faultOf(OrderCreated))
   @Idempotent()
   async onOrderCreatedFault(fault: Fault, context: MessageContext): Promise<void> {
-    const orderId = typeof fault.message?.orderId === 'string' && isUUID(fault.message.orderId) ? fault.message.orderId : undefined;
+    // The whole order.created when the fault could carry it, else its short fields (a body too big to carry).
+    const candidate = fault.message?.orderId ?? fault.messageExcerpt?.orderId;
+    const orderId = typeof candidate === 'string' && isUUID(candidate) ? candidate : undefined;
     if (!orderId) {
       // A message too broken to name an order (e.g. poison input): nothing here to compensate.
-      this.logger.warn({ event: 'order.fault_without_order', messageId: fault.messageId, errorType: fault.errorType });
+      this.logger.warn({
+        event: 'order.fault_without_order',
+        messageId: fault.messageId,
+        errorType: fault.errorType,
+        deadLetterQueue: fault.original?.deadLetterQueue,
+      });
       return;
     }
     const reason = `${fault.errorType}: ${fault.errorMessage}`;

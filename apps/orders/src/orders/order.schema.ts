@@ -3,6 +3,9 @@ import { jsonb, numeric, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-c
 
 export type OrderStatus = 'PENDING' | 'NOTIFIED' | 'NOTIFICATION_FAILED';
 
+/** The total's column: numeric(14, 2), so at most 12 digits before the point. Requests are checked against it. */
+export const ORDER_TOTAL_COLUMN = { precision: 14, scale: 2 } as const;
+
 export interface OrderItem {
   sku: string;
   quantity: number;
@@ -15,7 +18,7 @@ export const orders = pgTable('orders', {
   email: text('email').notNull(),
   currency: text('currency').notNull(),
   items: jsonb('items').notNull().$type<OrderItem[]>(),
-  total: numeric('total', { precision: 14, scale: 2 }).notNull(),
+  total: numeric('total', ORDER_TOTAL_COLUMN).notNull(),
   status: text('status').notNull().$type<OrderStatus>(),
   failureReason: text('failure_reason'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

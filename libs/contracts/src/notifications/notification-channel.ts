@@ -1,7 +1,8 @@
 // The ways a notification can reach a customer: a union discriminated by `kind`. class-transformer picks the
 // subclass from `kind`; for a kind it does not know it falls back to the base class, whose check then fails it.
 import type { TypeOptions } from 'class-transformer';
-import { IsEmail, IsIn, IsString, Length, Matches } from 'class-validator';
+import { IsIn, IsString, Length, Matches } from 'class-validator';
+import { IsEmailAddress } from '../types/is-email-address';
 import { IsHttpUrl } from '../types/is-http-url';
 import { IsOmittable } from '../types/is-omittable';
 import { Sensitive } from '@app/messaging-core';
@@ -24,7 +25,7 @@ export class EmailChannel extends NotificationChannelBase {
   @IsIn(['email'])
   override kind = 'email' as const;
 
-  @IsEmail({}, { message: '$property must be an email address' })
+  @IsEmailAddress()
   @Sensitive()
   address!: string;
 }

@@ -2,7 +2,7 @@
 // channel the order names.
 import 'reflect-metadata'; // class-transformer's @Type reads design-time types through it.
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsEmail, IsObject, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsObject, ValidateNested } from 'class-validator';
 import {
   NOTIFICATION_CHANNEL_TYPE_OPTIONS,
   NotificationChannelBase,
@@ -10,6 +10,7 @@ import {
 } from '../notifications/notification-channel';
 import { IsCurrencyCode } from '../types/is-currency-code';
 import { IsDecimalString } from '../types/is-decimal-string';
+import { IsEmailAddress } from '../types/is-email-address';
 import { IsIsoDateTimeWithOffset } from '../types/is-iso-date-time-with-offset';
 import { IsUuidField } from '../types/is-uuid-field';
 import { OrderLine } from './order-line';
@@ -25,7 +26,7 @@ export class OrderCreated {
   @IsUuidField()
   customerId!: string;
 
-  @IsEmail({}, { message: '$property must be an email address' })
+  @IsEmailAddress()
   @Sensitive()
   email!: string;
 

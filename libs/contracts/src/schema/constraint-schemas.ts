@@ -20,6 +20,7 @@ import {
   MIN_LENGTH,
 } from 'class-validator';
 import { IS_CURRENCY_CODE } from '../types/is-currency-code';
+import { IS_EMAIL_ADDRESS, MAX_EMAIL_ADDRESS_LENGTH } from '../types/is-email-address';
 import { decimalStringPattern, IS_DECIMAL_STRING, type DecimalStringOptions } from '../types/is-decimal-string';
 import { IS_ISO_DATE_TIME_WITH_OFFSET } from '../types/is-iso-date-time-with-offset';
 import type { JsonSchema, JsonSchemaType, JsonValue } from './json-schema-types';
@@ -50,6 +51,7 @@ export const CONSTRAINT_SCHEMAS: ReadonlyMap<string, ConstraintSchema> = new Map
   [IS_IN, ([values]) => enumSchema(values)],
   [IS_UUID, () => ({ type: 'string', format: 'uuid' })],
   [IS_EMAIL, () => ({ type: 'string', format: 'email' })],
+  [IS_EMAIL_ADDRESS, () => ({ type: 'string', format: 'email', maxLength: MAX_EMAIL_ADDRESS_LENGTH })],
   [IS_URL, ([options]) => urlSchema(options)],
   [IS_CURRENCY_CODE, () => ({ type: 'string', pattern: '^[A-Z]{3}$' })],
   [IS_ISO_DATE_TIME_WITH_OFFSET, () => ({ type: 'string', format: 'date-time' })],

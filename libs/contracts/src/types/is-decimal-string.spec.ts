@@ -12,6 +12,12 @@ class SignedCents {
   amount!: string;
 }
 
+/** A numeric(14, 2) column: 12 digits before the point. */
+class ColumnCents {
+  @IsDecimalString({ scale: 2, maxIntegerDigits: 12 })
+  amount!: string;
+}
+
 class Whole {
   @IsDecimalString({ scale: 0 })
   amount!: string;
@@ -78,5 +84,16 @@ describe('IsDecimalString', () => {
 
   it.each([-1, 1.5, Number.NaN])('refuses a contract declared with scale %s', (scale) => {
     expect(() => IsDecimalString({ scale })).toThrow('option "scale" must be an integer >= 0');
+  });
+
+  describe('with maxIntegerDigits (the precision of the column that stores the amount)', () => {
+    it('accepts the largest amount the column holds and refuses one more digit, saying how many are allowed', async () => {
+      expect(await reasonsFor(ColumnCents, '999999999999.99')).toEqual([]);
+      expect(await reasonsFor(ColumnCents, '1000000000000.00')).toEqual([expect.stringContaining('at most 12 integer digits')]);
+    });
+
+    it.each([0, 19, 2.5])('refuses a contract declared with maxIntegerDigits %s', (maxIntegerDigits) => {
+      expect(() => IsDecimalString({ scale: 2, maxIntegerDigits })).toThrow('option "maxIntegerDigits" must be an integer from 1 to 18');
+    });
   });
 });

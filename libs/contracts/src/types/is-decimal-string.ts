@@ -9,10 +9,26 @@ export interface DecimalStringOptions {
   scale: number;
   /** Accept a leading "-". Default: false. */
   allowNegative?: boolean;
+  /**
+   * Most digits before the point: the amount's precision. Default (and most) 18, which still fits a 64-bit integer
+   * once the fraction is dropped; give the precision of the column that stores the amount, so that an amount the
+   * check passes is one the database takes.
+   */
+  maxIntegerDigits?: number;
 }
 
 /** Largest integer part accepted: 18 digits still fits a 64-bit integer once the fraction is dropped. */
 const MAX_INTEGER_DIGITS = 18;
+
+function integerDigitsOf(options: DecimalStringOptions): number {
+  const digits = options.maxIntegerDigits ?? MAX_INTEGER_DIGITS;
+  if (!Number.isInteger(digits) || digits < 1 || digits > MAX_INTEGER_DIGITS) {
+    throw new TypeError(
+      `IsDecimalString: option "maxIntegerDigits" must be an integer from 1 to ${MAX_INTEGER_DIGITS}, got ${String(digits)}`,
+    );
+  }
+  return digits;
+}
 
 /** The pattern a decimal string must match; also what the JSON Schema snapshot states. */
 export function decimalStringPattern(options: DecimalStringOptions): RegExp {
@@ -22,7 +38,7 @@ export function decimalStringPattern(options: DecimalStringOptions): RegExp {
   }
   const sign = options.allowNegative ? '-?' : '';
   // No leading zeros, so each amount has one spelling ("012.50" and "12.50" are not both valid).
-  const integer = `(?:0|[1-9]\\d{0,${MAX_INTEGER_DIGITS - 1}})`;
+  const integer = `(?:0|[1-9]\\d{0,${integerDigitsOf(options) - 1}})`;
   const fraction = options.scale > 0 ? `\\.\\d{${options.scale}}` : '';
   return new RegExp(`^${sign}${integer}${fraction}$`);
 }
@@ -48,7 +64,7 @@ export function IsDecimalString(options: DecimalStringOptions, validationOptions
         defaultMessage: buildMessage(
           (each) =>
             `${each}$property must be ${shape}` +
-            ` (no exponent, no "+", no leading zeros, at most ${MAX_INTEGER_DIGITS} integer digits${sign})`,
+            ` (no exponent, no "+", no leading zeros, at most ${integerDigitsOf(options)} integer digits${sign})`,
           validationOptions,
         ),
       },

@@ -37,4 +37,12 @@ describe('maskSensitive', () => {
     expect(masked.body).toBe(body);
     expect(masked.at).toBe(at);
   });
+
+  it('masks a value nested 100000 levels deep without overflowing the stack: it stops descending after 8 levels', () => {
+    const deep: unknown = JSON.parse(`{"email":"bob@example.com","nested":${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+
+    const masked = maskSensitive(deep) as { email: string };
+
+    expect(masked.email).toBe('b***b@example.com');
+  });
 });

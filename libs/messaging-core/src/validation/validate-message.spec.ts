@@ -1,6 +1,17 @@
 import { Type } from 'class-transformer';
-import { ArrayMinSize, IsEmail, IsInt, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
-import { MessageValidationError } from '../errors/message-errors';
+import {
+  ArrayMinSize,
+  IsEmail,
+  IsInt,
+  IsOptional,
+  IsString,
+  Min,
+  Validate,
+  ValidateNested,
+  ValidatorConstraint,
+  type ValidatorConstraintInterface,
+} from 'class-validator';
+import { MessageValidationError, TransientError } from '../errors/message-errors';
 import { validateMessage } from './validate-message';
 
 class Address {
@@ -159,5 +170,30 @@ describe('validateMessage', () => {
     const everything = `${error.message} ${JSON.stringify(error.issues)} ${error.stack ?? ''}`;
     expect(everything).not.toContain(email);
     expect(everything).not.toContain(String(postcode));
+  });
+
+  it('turns a validator that throws on the data (isEmail on an unpaired surrogate) into a validation error, never a bare URIError', async () => {
+    const data = { ...customer(), email: 'ada\ud800@example.com' };
+
+    const error = await validationErrorOf(validateMessage(CustomerRegistered, data, strip));
+
+    expect(error.issues).toEqual([{ path: '(message)', reasons: [expect.stringMatching(/could not be validated: .*URIError/)] }]);
+    expect(error.cause).toBeInstanceOf(URIError);
+  });
+
+  it("lets a constraint's own TransientError through as it is, to be retried", async () => {
+    @ValidatorConstraint({ name: 'lookedUp' })
+    class LookedUp implements ValidatorConstraintInterface {
+      validate(): boolean {
+        throw new TransientError('the directory is down');
+      }
+    }
+    class Checked {
+      static readonly messageType = 'checked.thing';
+      static readonly schemaVersion = 1;
+      @Validate(LookedUp) id!: string;
+    }
+
+    await expect(validateMessage(Checked, { id: 'x' }, strip)).rejects.toThrow(TransientError);
   });
 });

@@ -4,6 +4,7 @@ import type { Channel } from 'amqplib';
 import { rawDelivery } from '../../../../test/support/deliveries';
 import { assertWithinRedeliveryLimit } from '../consuming/envelope';
 import { MessageContext } from '../consuming/message-context';
+import { headerTrustFor } from '../consuming/owned-headers';
 import { deadLetterHeaders, retryHeaders } from '../dead-letter/dead-letter-headers';
 import { replayHeaders } from '../dead-letter/dead-letter-admin';
 import { resolveMessagingOptions, type DelayMode } from '../options/messaging-options';
@@ -98,6 +99,22 @@ describe('the crash-loop guard', () => {
     for (const headers of [{ 'x-delivery-count': 11 }, { 'x-delivery-count': 11, 'x-acquired-count': 14 }]) {
       expect(() => assertWithinRedeliveryLimit(contextOf(headers, true), 10)).toThrow(/Redelivered 11 times/);
     }
+  });
+});
+
+describe('x-delivery-count on a classic queue', () => {
+  const redeliveriesOn = (broker: Broker) => {
+    const trust = headerTrustFor('classic', undefined, semanticsOf(broker));
+    const raw = rawDelivery('order.created', { headers: { 'x-delivery-count': 5 }, redelivered: true });
+    return new MessageContext(raw, 'shop.order.created', 'H.handle', trust).redeliveries;
+  };
+
+  it.each(FROM_4_3)("%s: is the broker's, and believed", (broker) => {
+    expect(redeliveriesOn(broker)).toBe(5);
+  });
+
+  it.each(BEFORE_4_3)("%s: can only be a publisher's: a redelivery counts as one", (broker) => {
+    expect(redeliveriesOn(broker)).toBe(1);
   });
 });
 

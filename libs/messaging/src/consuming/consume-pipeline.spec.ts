@@ -13,7 +13,17 @@ class OrderPlaced {
   static readonly schemaVersion = 1;
 }
 
-const LIBRARY_ORDER: ConsumeStepName[] = ['trace', 'outcome', 'envelope', 'decode', 'correlation', 'validate', 'idempotency', 'invoke'];
+const LIBRARY_ORDER: ConsumeStepName[] = [
+  'trace',
+  'outcome',
+  'envelope',
+  'decode',
+  'correlation',
+  'validate',
+  'dependencies',
+  'idempotency',
+  'invoke',
+];
 
 /** Stands in for a library step: writes its name to the log and goes on. */
 class RecordingStep implements ConsumeStep {
@@ -87,7 +97,18 @@ describe('ConsumePipeline', () => {
 
     await run(pipeline, handlerFor(OrderPlaced));
 
-    expect(log).toEqual(['trace', 'outcome', 'envelope', 'decode', 'correlation', 'tenant-check', 'validate', 'idempotency', 'invoke']);
+    expect(log).toEqual([
+      'trace',
+      'outcome',
+      'envelope',
+      'decode',
+      'correlation',
+      'tenant-check',
+      'validate',
+      'dependencies',
+      'idempotency',
+      'invoke',
+    ]);
   });
 
   it('runs an application step just after the step it names', async () => {
@@ -95,7 +116,18 @@ describe('ConsumePipeline', () => {
 
     await run(pipeline, handlerFor(OrderPlaced));
 
-    expect(log).toEqual(['trace', 'outcome', 'envelope', 'tenant-check', 'decode', 'correlation', 'validate', 'idempotency', 'invoke']);
+    expect(log).toEqual([
+      'trace',
+      'outcome',
+      'envelope',
+      'tenant-check',
+      'decode',
+      'correlation',
+      'validate',
+      'dependencies',
+      'idempotency',
+      'invoke',
+    ]);
   });
 
   it('places several application steps, each at its own place, and two at one place in the order they were found', async () => {
@@ -115,6 +147,7 @@ describe('ConsumePipeline', () => {
       'decode',
       'correlation',
       'validate',
+      'dependencies',
       'idempotency',
       'first-before-invoke',
       'second-before-invoke',

@@ -13,6 +13,7 @@ import { orderSteps, type PipelineRules } from '../pipeline/placed-steps';
 import type { Delivery } from './delivery';
 import { CorrelationStep } from './steps/correlation.step';
 import { DecodeStep } from './steps/decode.step';
+import { DependenciesStep } from './steps/dependencies.step';
 import { EnvelopeStep } from './steps/envelope.step';
 import { IdempotencyStep } from './steps/idempotency.step';
 import { InvokeStep } from './steps/invoke.step';
@@ -25,14 +26,16 @@ export const CONSUME_STEPS = {
   trace: TraceStep,
   /** What follows returns: ack. Throws: retry later through the delay exchanges, or dead-letter with reasons + fault. */
   outcome: OutcomeStep,
-  /** Type, schema version, redeliveries: a message of a consumer crash loop stops here. */
+  /** Message id, owned headers, type, schema version, redeliveries: a message of a consumer crash loop stops here. */
   envelope: EnvelopeStep,
-  /** Content type, encoding, size limit, JSON object. */
+  /** Content type, encoding, JSON object within the input limits (size, depth, strings, arrays, reserved keys). */
   decode: DecodeStep,
   /** The message's correlation id and its id as the cause, current for all the handler does. */
   correlation: CorrelationStep,
   /** class-transformer + class-validator on the handler's message class. */
   validate: ValidateStep,
+  /** A dependency the handler needs (database, Redis...) is down: deferred, without counting an attempt. */
+  dependencies: DependenciesStep,
   /** @Idempotent handlers: claim the key in the store; a duplicate is acked without running the handler. */
   idempotency: IdempotencyStep,
   /** The user's guards, interceptors, pipes and filters when there are any, then the method. */

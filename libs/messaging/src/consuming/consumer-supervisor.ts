@@ -1,7 +1,8 @@
-// Starts a consumer for each handler the application declares, drains them at shutdown, and answers for them:
-// readiness, the queues they consume and their depths.
+// Starts a consumer for each handler the application declares (each pausing while a dependency of its handler is
+// down), drains them at shutdown, and answers for them: readiness, the queues they consume and their depths.
 import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap } from '@nestjs/common';
 import { AmqpConnection } from '../connection/amqp-connection';
+import { Dependencies } from '../dependencies/dependencies';
 import { HandlerDiscovery } from '../handlers/handler-discovery';
 import { NO_INSTRUMENTATION, type MessagingInstrumentation } from '../instrumentation/messaging-instrumentation';
 import { MESSAGING_INSTRUMENTATION, MESSAGING_OPTIONS } from '../messaging.constants';
@@ -31,6 +32,7 @@ export class ConsumerSupervisor implements OnApplicationBootstrap {
     private readonly connection: AmqpConnection,
     private readonly topology: Topology,
     private readonly delays: DelayScheduler,
+    private readonly dependencies: Dependencies,
     @Optional() @Inject(MESSAGING_INSTRUMENTATION) instrumentation?: MessagingInstrumentation,
   ) {
     this.instrumentation = instrumentation ?? NO_INSTRUMENTATION;
@@ -49,6 +51,7 @@ export class ConsumerSupervisor implements OnApplicationBootstrap {
         delays: this.delays,
         options: this.options,
         instrumentation: this.instrumentation.forConsumer(handler.queue, handler.messageClass.messageType),
+        dependencies: this.dependencies.forHandler(handler),
       });
       this.consumers.push(consumer);
       await consumer.start();
@@ -83,6 +86,13 @@ export class ConsumerSupervisor implements OnApplicationBootstrap {
   /** Every consumer is registered on an open channel (false during shutdown). */
   get isConsuming(): boolean {
     return !this.stopping && this.consumers.every((consumer) => consumer.isRunning);
+  }
+
+  /** The queues whose consumers are paused, each with the dependencies it waits for. */
+  get paused(): Array<{ queue: string; waitingFor: string[] }> {
+    return this.consumers
+      .map((consumer) => ({ queue: consumer.queue, waitingFor: consumer.waitingFor }))
+      .filter((entry) => entry.waitingFor.length > 0);
   }
 
   get queues(): string[] {

@@ -1,8 +1,12 @@
 import type { ConsumeMessage, MessagePropertyHeaders } from 'amqplib';
 import { rawDelivery, type RawParts } from '../../../../test/support/deliveries';
-import { MessageContext } from './message-context';
+import { MessageContext, ownedHeaderProblemsOf } from './message-context';
+import { headerTrustFor } from './owned-headers';
 
-type DeliveryParts = Pick<RawParts, 'headers' | 'properties' | 'redelivered' | 'routingKey'>;
+type DeliveryParts = Pick<RawParts, 'headers' | 'properties' | 'redelivered' | 'routingKey' | 'exchange'>;
+
+/** Where the library's retry copies come from: the delay ladder's delivery exchange. */
+const RETRY_EXCHANGE = 'delay.delivery';
 
 function delivery(parts: DeliveryParts = {}): ConsumeMessage {
   return rawDelivery('order.created', { ...parts, properties: { messageId: 'msg-1', ...parts.properties } });
@@ -39,12 +43,22 @@ describe('MessageContext', () => {
       expect(contextOf().attempt).toBe(1);
     });
 
-    it('is x-attempts + 1 on a retried delivery', () => {
-      expect(contextOf({ headers: { 'x-attempts': 2 } }).attempt).toBe(3);
+    it('is x-attempts + 1 on a retried delivery (a copy that came through the delay exchanges)', () => {
+      expect(contextOf({ headers: { 'x-attempts': 2 }, exchange: RETRY_EXCHANGE }).attempt).toBe(3);
+      expect(contextOf({ headers: { 'x-attempts': 2 }, exchange: 'delay.plugin' }).attempt).toBe(3);
+      // A copy delayed through several levels names the last level exchange that dead-lettered it.
+      expect(contextOf({ headers: { 'x-attempts': 2 }, exchange: 'delay.level.00' }).attempt).toBe(3);
     });
 
     it('reads an x-attempts header that arrives as text', () => {
-      expect(contextOf({ headers: { 'x-attempts': '3' } }).attempt).toBe(4);
+      expect(contextOf({ headers: { 'x-attempts': '3' }, exchange: RETRY_EXCHANGE }).attempt).toBe(4);
+    });
+
+    it("is 1 when a publisher set x-attempts on a message it sent itself: only the library's retry copies count", () => {
+      const context = contextOf({ headers: { 'x-attempts': 7 }, exchange: 'domain.events' });
+
+      expect(context.attempt).toBe(1);
+      expect(ownedHeaderProblemsOf(context)).toEqual([]);
     });
 
     it.each<[string, unknown]>([
@@ -52,8 +66,12 @@ describe('MessageContext', () => {
       ['fractional', 1.5],
       ['not a number', 'many'],
       ['null', null],
-    ])('is 1 when x-attempts is %s', (_label, value) => {
-      expect(contextOf({ headers: { 'x-attempts': value } }).attempt).toBe(1);
+      ['above any retry policy', 1001],
+    ])('is 1 when x-attempts is %s, and the header is reported as a problem', (_label, value) => {
+      const context = contextOf({ headers: { 'x-attempts': value }, exchange: RETRY_EXCHANGE });
+
+      expect(context.attempt).toBe(1);
+      expect(ownedHeaderProblemsOf(context)).toEqual([expect.stringMatching(/^header x-attempts is .*, not a count of attempts/)]);
     });
 
     it('does not count broker redeliveries as attempts', () => {
@@ -73,6 +91,31 @@ describe('MessageContext', () => {
     it('is 1 for a redelivered message of a classic queue, which has no x-delivery-count', () => {
       expect(contextOf({ redelivered: true }).redeliveries).toBe(1);
     });
+
+    it('is 0 on a first delivery whatever x-delivery-count says: the broker writes it only on a redelivery', () => {
+      const context = contextOf({ headers: { 'x-delivery-count': 999 }, redelivered: false });
+
+      expect(context.redeliveries).toBe(0);
+      expect(ownedHeaderProblemsOf(context)).toEqual([]);
+    });
+
+    it("is 1 for a redelivery from a classic queue, whose x-delivery-count can only be a publisher's", () => {
+      const raw = delivery({ headers: { 'x-delivery-count': 999 }, redelivered: true });
+
+      expect(new MessageContext(raw, 'q', 'H.m', headerTrustFor('classic')).redeliveries).toBe(1);
+      expect(new MessageContext(raw, 'q', 'H.m', headerTrustFor('quorum')).redeliveries).toBe(999);
+    });
+
+    it.each<[string, unknown]>([
+      ['negative', -1],
+      ['text', 'many'],
+      ['fractional', 2.5],
+    ])('reports an x-delivery-count that is %s as a problem, and does not count it', (_label, value) => {
+      const context = contextOf({ headers: { 'x-delivery-count': value }, redelivered: true });
+
+      expect(context.redeliveries).toBe(1);
+      expect(ownedHeaderProblemsOf(context)).toEqual([expect.stringMatching(/^header x-delivery-count is .*, not a delivery count/)]);
+    });
   });
 
   describe('correlation id', () => {
@@ -91,9 +134,10 @@ describe('MessageContext', () => {
     });
   });
 
-  it('reads the causation id from its header', () => {
+  it('reads the causation id from its header, when it is text', () => {
     expect(contextOf({ headers: { 'x-causation-id': 'msg-0' } }).causationId).toBe('msg-0');
     expect(contextOf().causationId).toBeUndefined();
+    expect(contextOf({ headers: { 'x-causation-id': 42 } }).causationId).toBeUndefined();
   });
 
   describe('schema version', () => {
@@ -105,14 +149,22 @@ describe('MessageContext', () => {
       expect(contextOf({ headers: { 'x-schema-version': '3' } }).schemaVersion).toBe(3);
     });
 
+    it('is undefined when the header is absent', () => {
+      expect(contextOf({ headers: {} }).schemaVersion).toBeUndefined();
+    });
+
     it.each<[string, unknown]>([
-      ['absent', undefined],
       ['not a number', 'v2'],
       ['fractional', 1.5],
-    ])('is undefined when the header is %s', (_label, value) => {
-      const headers: MessagePropertyHeaders = value === undefined ? {} : { 'x-schema-version': value };
+      ['zero', 0],
+      ['negative', -1],
+      ['a list', [2]],
+    ])('is undefined when the header is %s, which is reported as a problem (never read as "no version")', (_label, value) => {
+      const headers: MessagePropertyHeaders = { 'x-schema-version': value };
+      const context = contextOf({ headers });
 
-      expect(contextOf({ headers }).schemaVersion).toBeUndefined();
+      expect(context.schemaVersion).toBeUndefined();
+      expect(ownedHeaderProblemsOf(context)).toEqual([expect.stringMatching(/^header x-schema-version is .*, not a schema version/)]);
     });
   });
 

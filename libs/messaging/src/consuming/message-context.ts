@@ -1,6 +1,7 @@
 // What a handler learns about the delivery it is handling, without touching raw broker objects.
 import type { ConsumeMessage } from 'amqplib';
 import { MessageHeaders } from '../topology/topology-names';
+import { DEFAULT_HEADER_TRUST, readOwnedHeaders, type HeaderTrust } from './owned-headers';
 
 /**
  * Types that other libraries attach to a handler's context. The persistence library declares `transaction` here
@@ -19,15 +20,29 @@ export function bindTransaction(context: MessageContext, transaction: unknown): 
   transactions.set(context, transaction);
 }
 
+/** Only the contexts whose owned headers are wrong are kept here: the usual delivery costs no entry. */
+const headerProblems = new WeakMap<MessageContext, readonly string[]>();
+
+/** Internal: what is wrong with the context's owned headers (the envelope step refuses the delivery for it). */
+export function ownedHeaderProblemsOf(context: MessageContext): readonly string[] {
+  return headerProblems.get(context) ?? [];
+}
+
 export class MessageContext {
   readonly messageId: string;
   readonly messageType: string;
   readonly correlationId: string;
   readonly causationId?: string;
   readonly schemaVersion?: number;
-  /** Number of this delivery, 1 for the first; retries count up, broker redeliveries do not. */
+  /**
+   * Number of this delivery, 1 for the first; retries count up, broker redeliveries do not. Read from x-attempts only
+   * on a retry copy (one that came through the delay exchanges): a publisher's x-attempts is not believed.
+   */
   readonly attempt: number;
-  /** Broker redeliveries of this attempt (after a consumer crashed or its channel closed). */
+  /**
+   * Broker redeliveries of this attempt (after a consumer crashed or its channel closed): x-delivery-count on a
+   * redelivery from a quorum queue (the broker's own count), else 1 for a redelivery and 0 for a first delivery.
+   */
   readonly redeliveries: number;
   readonly publishedAt?: Date;
 
@@ -37,16 +52,21 @@ export class MessageContext {
     readonly queue: string,
     /** `Class.method` of the handler. */
     readonly handler: string,
+    /** Which counter headers can be believed on this consumer's deliveries (see owned-headers.ts). */
+    trust: HeaderTrust = DEFAULT_HEADER_TRUST,
   ) {
     const { properties } = raw;
     const headers = properties.headers ?? {};
     this.messageId = stringOr(properties.messageId, '');
     this.messageType = stringOr(properties.type, raw.fields.routingKey);
     this.correlationId = stringOr(headers[MessageHeaders.correlationId], stringOr(properties.correlationId, this.messageId));
-    this.causationId = headers[MessageHeaders.causationId] as string | undefined;
-    this.schemaVersion = positiveInt(headers[MessageHeaders.schemaVersion]);
-    this.attempt = nonNegativeInt(headers[MessageHeaders.attempts]) + 1;
-    this.redeliveries = Math.max(nonNegativeInt(headers[MessageHeaders.deliveryCount]), raw.fields.redelivered ? 1 : 0);
+    const causationId: unknown = headers[MessageHeaders.causationId];
+    this.causationId = typeof causationId === 'string' ? causationId : undefined;
+    const owned = readOwnedHeaders(raw, trust);
+    if (owned.problems.length > 0) headerProblems.set(this, owned.problems);
+    this.schemaVersion = owned.schemaVersion;
+    this.attempt = owned.attempt;
+    this.redeliveries = owned.redeliveries;
     this.publishedAt = typeof properties.timestamp === 'number' ? new Date(properties.timestamp * 1000) : undefined;
   }
 
@@ -76,14 +96,4 @@ export class MessageContext {
 
 function stringOr(value: unknown, fallback: string): string {
   return typeof value === 'string' && value.length > 0 ? value : fallback;
-}
-
-function positiveInt(value: unknown): number | undefined {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  return Number.isInteger(n) && n >= 1 ? n : undefined;
-}
-
-function nonNegativeInt(value: unknown): number {
-  const n = typeof value === 'number' ? value : Number(value);
-  return Number.isInteger(n) && n > 0 ? n : 0;
 }

@@ -1,9 +1,15 @@
 import { BadRequestException } from '@nestjs/common';
 import type { ErrorClassifier } from '../errors/classify-error';
-import { MessageDecodeError, MessageValidationError, PermanentError, TransientError } from '@app/messaging-core';
+import {
+  DependencyUnavailableError,
+  MessageDecodeError,
+  MessageValidationError,
+  PermanentError,
+  TransientError,
+} from '@app/messaging-core';
 import { RedeliveryLimitError } from '../errors/redelivery-limit-error';
 import type { ResolvedMessagingOptions } from '../options/messaging-options';
-import { decideOutcome, type OutcomePolicy } from './outcome';
+import { decideOutcome, DEFER_DELAY_MS, type OutcomePolicy } from './outcome';
 
 const retry: ResolvedMessagingOptions['retry'] = {
   maxAttempts: 4,
@@ -107,5 +113,31 @@ describe('decideOutcome for a consumer crash loop', () => {
       reason: 'redelivery-limit',
       error,
     });
+  });
+});
+
+describe('decideOutcome for a dependency outage', () => {
+  const outage = new DependencyUnavailableError('database', 'the database connection was lost');
+
+  it('defers it without counting an attempt, naming the dependency, even on the last attempt', () => {
+    expect(decideOutcome(outage, 1, policyWith())).toEqual({
+      action: 'defer',
+      delayMs: DEFER_DELAY_MS,
+      dependency: 'database',
+      error: outage,
+    });
+    expect(decideOutcome(outage, retry.maxAttempts, policyWith())).toMatchObject({ action: 'defer' });
+  });
+
+  it('finds the outage in the causes of what the handler threw (a query wrapper around the driver)', () => {
+    const wrapped = new Error('Failed query: commit', { cause: outage });
+
+    expect(decideOutcome(wrapped, 2, policyWith())).toMatchObject({ action: 'defer', dependency: 'database', error: wrapped });
+  });
+
+  it('defers it whatever the rules of the application say: an outage is nobody’s fault', () => {
+    const everythingPermanent: ErrorClassifier = () => 'permanent';
+
+    expect(decideOutcome(outage, 1, policyWith({ classifiers: [everythingPermanent] }))).toMatchObject({ action: 'defer' });
   });
 });

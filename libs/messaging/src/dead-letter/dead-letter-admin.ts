@@ -27,6 +27,9 @@ const FAILURE_HEADERS: readonly string[] = [
   ...BROKER_DEATH_HEADERS,
 ];
 
+/** AMQP's limit on a queue name (a short string). */
+const MAX_QUEUE_NAME_BYTES = 255;
+
 /** How many dead letters list() and show() look at, at most, unless told otherwise. */
 export const DEFAULT_BROWSE_LIMIT = 10_000;
 
@@ -122,13 +125,17 @@ export class DeadLetterAdmin {
   /** The dead-letter queue a name stands for: `<queue>.dlq` as given, or a handler queue's `.dlq`. */
   async resolveQueue(name: string): Promise<string> {
     const suffix = this.names.deadLetterQueue('');
-    if (name.length === 0 || Buffer.byteLength(name) > 255) throw new NotADeadLetterQueueError(`"${name}" is not a queue name`);
+    if (name.length === 0 || Buffer.byteLength(name) > MAX_QUEUE_NAME_BYTES) {
+      throw new NotADeadLetterQueueError(`"${shortName(name)}" is not a queue name (1 to ${MAX_QUEUE_NAME_BYTES} bytes)`);
+    }
     if (name.endsWith(suffix)) {
       if (!(await this.exists(name))) throw new DeadLetterQueueNotFoundError(`Queue "${name}" does not exist`);
       return name;
     }
     const deadLetterQueue = this.names.deadLetterQueue(name);
-    if (await this.exists(deadLetterQueue)) return deadLetterQueue;
+    // A name within the limit whose `.dlq` is past it has no dead-letter queue (the broker refuses such a name).
+    const namable = Buffer.byteLength(deadLetterQueue) <= MAX_QUEUE_NAME_BYTES;
+    if (namable && (await this.exists(deadLetterQueue))) return deadLetterQueue;
     if (await this.exists(name)) {
       throw new NotADeadLetterQueueError(
         `"${name}" is not a dead-letter queue (its name does not end in "${suffix}") and has none; refusing to touch it`,
@@ -375,6 +382,11 @@ function headerText(value: unknown): string | undefined {
   if (Buffer.isBuffer(value)) return value.toString('utf8');
   if (typeof value === 'number') return String(value);
   return undefined;
+}
+
+/** A name as an error repeats it: a name past the limit may be of any length. */
+function shortName(name: string): string {
+  return name.length > 80 ? `${name.slice(0, 80)}…` : name;
 }
 
 function errorText(error: unknown): string {

@@ -20,6 +20,17 @@ function goodFault(): Record<string, unknown> {
     attempts: 1,
     failedAt: '2026-03-01T12:00:00.000Z',
     message: { invoiceId: 'i-1' },
+    original: { deadLetterQueue: 'billing.invoice.sent.dlq', bytes: 18, sha256: 'a'.repeat(64), carried: true },
+  };
+}
+
+/** The form of a fault whose body was too big to carry: an excerpt and the reference. */
+function faultByReference(): Record<string, unknown> {
+  const { message: _message, ...rest } = goodFault();
+  return {
+    ...rest,
+    messageExcerpt: { invoiceId: 'i-1' },
+    original: { deadLetterQueue: 'billing.invoice.sent.dlq', bytes: 2_000_000, sha256: 'b'.repeat(64), carried: false },
   };
 }
 
@@ -71,6 +82,28 @@ describe('validating a fault', () => {
     const { message: _message, ...withoutMessage } = goodFault();
 
     await expect(validateMessage(faultOf(InvoiceSent), withoutMessage, { unknownFields: 'reject' })).resolves.toBeDefined();
+  });
+
+  it('accepts a fault that carries its body by reference (an excerpt and where the whole is), even rejecting unknown fields', async () => {
+    const fault = await validateMessage(faultOf(InvoiceSent), faultByReference(), { unknownFields: 'reject' });
+
+    expect(fault.message).toBeUndefined();
+    expect(fault.messageExcerpt).toEqual({ invoiceId: 'i-1' });
+    expect(fault.original).toMatchObject({ deadLetterQueue: 'billing.invoice.sent.dlq', carried: false });
+  });
+
+  it('accepts a fault of an older library version, without the reference', async () => {
+    const { original: _original, ...older } = goodFault();
+
+    await expect(validateMessage(faultOf(InvoiceSent), older, { unknownFields: 'reject' })).resolves.toBeDefined();
+  });
+
+  it('rejects a reference whose digest is not a sha256 in hex', async () => {
+    const data = { ...faultByReference(), original: { deadLetterQueue: 'q.dlq', bytes: 1, sha256: 'nope', carried: false } };
+
+    const error = await validateMessage(faultOf(InvoiceSent), data, { unknownFields: 'strip' }).catch((e: unknown) => e);
+
+    expect((error as MessageValidationError).issues.map((issue) => issue.path)).toEqual(['original.sha256']);
   });
 
   it('rejects a fault whose errorType is not a dead-letter reason', async () => {

@@ -19,4 +19,6 @@ export interface HandlerDefinition {
   readonly classifiers: readonly ErrorClassifier[];
   /** Present on handlers marked @Idempotent. */
   readonly idempotent?: IdempotentOptions<object>;
+  /** The dependencies it declared (`@MessageHandler(T, { dependsOn })`); undefined: the application's defaults. */
+  readonly dependsOn?: readonly string[];
 }

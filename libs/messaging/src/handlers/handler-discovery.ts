@@ -52,6 +52,10 @@ export class HandlerDiscovery {
     if (!Number.isInteger(prefetch) || prefetch < 1 || prefetch > 65_535) {
       throw new MessagingConfigError(`${name} prefetch`, `must be an integer from 1 to 65535, got ${String(prefetch)}`);
     }
+    const { dependsOn } = metadata;
+    if (dependsOn !== undefined && (!Array.isArray(dependsOn) || !dependsOn.every((name) => typeof name === 'string' && name !== ''))) {
+      throw new MessagingConfigError(`${name} dependsOn`, 'must be a list of dependency names, e.g. ["database"]');
+    }
     const handlerRule = retryable ? retryableClassifier(retryable) : undefined;
     return {
       name,
@@ -63,6 +67,7 @@ export class HandlerDiscovery {
       retry: resolveRetry(retryable, this.options.retry, `@Retryable of ${name}`),
       classifiers: [...(handlerRule ? [handlerRule] : []), ...this.options.errorClassifiers],
       idempotent,
+      dependsOn,
     };
   }
 }

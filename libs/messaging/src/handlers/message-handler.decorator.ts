@@ -7,6 +7,12 @@ export interface MessageHandlerOptions {
   queue?: string;
   /** Unacknowledged deliveries for this handler. Default: the module's prefetch. */
   prefetch?: number;
+  /**
+   * The dependencies (by name: "database", "redis", or one the application added) the handler needs: its consumer
+   * pauses while one of them is down, and resumes when it is back. Default: the service's database, when it has
+   * DatabaseModule. The store of an @Idempotent handler is always among them. `[]`: none but that store.
+   */
+  dependsOn?: readonly string[];
 }
 
 export interface MessageHandlerMetadata extends MessageHandlerOptions {

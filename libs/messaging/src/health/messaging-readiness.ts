@@ -1,4 +1,5 @@
-// The messaging library's readiness checks: connected to the broker, and every consumer registered.
+// The messaging library's readiness checks: connected to the broker, and every consumer registered (none paused for
+// a dependency that is down).
 import { Injectable } from '@nestjs/common';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { ConsumerSupervisor } from '../consuming/consumer-supervisor';
@@ -21,8 +22,10 @@ export class ConsumersReadiness implements ReadinessCheckable {
 
   checkReadiness(): ReadinessResult {
     const queues = this.consumers.queues;
-    return this.consumers.isConsuming
-      ? { up: true, details: { queues } }
-      : { up: false, details: { message: 'consumers are not running', queues } };
+    if (this.consumers.isConsuming) return { up: true, details: { queues } };
+    const paused = this.consumers.paused;
+    if (paused.length === 0) return { up: false, details: { message: 'consumers are not running', queues } };
+    const waitingFor = [...new Set(paused.flatMap((entry) => entry.waitingFor))];
+    return { up: false, details: { message: `consumers paused: waiting for ${waitingFor.join(', ')}`, queues, paused } };
   }
 }

@@ -1,12 +1,13 @@
 // What the library reports about its work, for whoever counts it (the service kit's MetricsModule, with Prometheus).
 // Without one, nothing is counted and nothing is paid for.
 
-export type ConsumeOutcome = 'ack' | 'retry' | 'dead-letter' | 'duplicate';
+/** 'deferred': given back without counting an attempt, because a dependency of the handler was down. */
+export type ConsumeOutcome = 'ack' | 'retry' | 'dead-letter' | 'duplicate' | 'deferred';
 
 /** The counters of one consumer (queue and message type), looked up once when it starts. */
 export interface ConsumerInstrumentation {
   consumed(): void;
-  /** A settled delivery: its outcome, the time since it arrived, and why it was dead-lettered. */
+  /** A settled delivery: its outcome, the time since it arrived, and why it was dead-lettered (or which dependency deferred it). */
   outcome(outcome: ConsumeOutcome, seconds: number, reason?: string): void;
 }
 

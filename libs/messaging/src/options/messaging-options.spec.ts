@@ -47,6 +47,8 @@ describe('resolveMessagingOptions', () => {
         queueType: 'quorum',
         prefetch: 20,
         maxMessageBytes: 1024 * 1024,
+        limits: { maxBytes: 1024 * 1024, maxDepth: 32, maxStringLength: 65_536, maxArrayLength: 10_000 },
+        faultBodyMaxBytes: 64 * 1024,
         unknownFields: 'strip',
         publishTimeoutMs: 10_000,
         heartbeatSeconds: 10,
@@ -60,6 +62,13 @@ describe('resolveMessagingOptions', () => {
         consume: true,
       });
       expect(resolved.tls).toBeUndefined();
+    });
+
+    it('keeps a fault body well under the message limit: a quarter of a small maxMessageBytes, and the limits share its size', () => {
+      const resolved = resolve({ serviceName: 'orders', maxMessageBytes: 4096, limits: { maxDepth: 8 } });
+
+      expect(resolved.faultBodyMaxBytes).toBe(1024);
+      expect(resolved.limits).toEqual({ maxBytes: 4096, maxDepth: 8, maxStringLength: 65_536, maxArrayLength: 10_000 });
     });
 
     it('exports the default broker URL it falls back to', () => {
@@ -243,6 +252,11 @@ describe('resolveMessagingOptions', () => {
       ['prefetch', { prefetch: 65_536 }],
       ['prefetch', { prefetch: 2.5 }],
       ['maxMessageBytes', { maxMessageBytes: 0 }],
+      ['limits.maxDepth', { limits: { maxDepth: 1 } }],
+      ['limits.maxStringLength', { limits: { maxStringLength: 0 } }],
+      ['limits.maxArrayLength', { limits: { maxArrayLength: 2.5 } }],
+      ['faultBodyMaxBytes', { faultBodyMaxBytes: -1 }],
+      ['faultBodyMaxBytes', { maxMessageBytes: 4096, faultBodyMaxBytes: 4096 }],
       ['publishTimeoutMs', { publishTimeoutMs: 0 }],
       ['heartbeatSeconds', { heartbeatSeconds: -1 }],
       ['reconnect.initialDelayMs', { reconnect: { initialDelayMs: 0 } }],

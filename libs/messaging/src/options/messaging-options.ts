@@ -6,8 +6,10 @@ import {
   envUrl,
   MessagingConfigError,
   redactUrl,
+  resolveInputLimits,
   urlProblem,
   type Env,
+  type InputLimits,
   type UrlForm,
 } from '@app/messaging-core';
 import type { ErrorClassifier } from '../errors/classify-error';
@@ -59,6 +61,17 @@ export interface MessagingModuleOptions {
   prefetch?: number;
   /** Largest body a consumer accepts; larger ones are dead-lettered. Default 1 MiB. */
   maxMessageBytes?: number;
+  /**
+   * Limits on a body's shape, checked once it is parsed and before it is validated; a body past one is dead-lettered
+   * as `validation`, with the limit and the place in its reason. Defaults: depth 32, strings 65536, arrays 10000.
+   */
+  limits?: Partial<Omit<InputLimits, 'maxBytes'>>;
+  /**
+   * Largest body a fault event carries whole. A larger one (or one past the limits) is described instead: its
+   * dead-letter queue, size and sha256, and its top-level short fields (see Fault). Default 64 KiB, or a quarter of
+   * maxMessageBytes when that is smaller; at most half of maxMessageBytes, so that a fault fits where its message did.
+   */
+  faultBodyMaxBytes?: number;
   /** What to do with fields a message class does not declare. Default 'strip'. */
   unknownFields?: 'strip' | 'reject';
   /** How long a publish may wait for a connection and the broker's confirm before it fails. Default 10000 ms. */
@@ -91,6 +104,9 @@ export interface ResolvedMessagingOptions {
   queueType: QueueType;
   prefetch: number;
   maxMessageBytes: number;
+  /** maxBytes is maxMessageBytes. */
+  limits: InputLimits;
+  faultBodyMaxBytes: number;
   unknownFields: 'strip' | 'reject';
   publishTimeoutMs: number;
   heartbeatSeconds: number;
@@ -107,6 +123,10 @@ export interface ResolvedMessagingOptions {
 export type ResolvedRetry = ResolvedMessagingOptions['retry'];
 
 export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+
+const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+/** Well under the default maxMessageBytes: a fault carries its body, and the failure's description besides. */
+const DEFAULT_FAULT_BODY_MAX_BYTES = 64 * 1024;
 
 /** What AMQP_URL and the url option accept. */
 export const AMQP_URL_FORM: UrlForm = { schemes: ['amqp:', 'amqps:'], example: DEFAULT_AMQP_URL };
@@ -128,6 +148,8 @@ export function amqpUrlFromEnv(env: Env = process.env): string | undefined {
  * A variable is read only when the option it backs is not given.
  */
 export function resolveMessagingOptions(options: MessagingModuleOptions, env: Env = process.env): ResolvedMessagingOptions {
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  positiveInt('maxMessageBytes', maxMessageBytes, 1);
   const resolved: ResolvedMessagingOptions = {
     serviceName: options.serviceName ?? envMatching(env, 'SERVICE_NAME', NAME_PATTERN, NAME_FORM) ?? '',
     url: options.url ?? amqpUrlFromEnv(env) ?? DEFAULT_AMQP_URL,
@@ -135,7 +157,11 @@ export function resolveMessagingOptions(options: MessagingModuleOptions, env: En
     exchange: options.exchange ?? envMatching(env, 'AMQP_EXCHANGE', NAME_PATTERN, NAME_FORM) ?? 'domain.events',
     queueType: options.queueType ?? envOneOf(env, 'AMQP_QUEUE_TYPE', QUEUE_TYPES) ?? 'quorum',
     prefetch: options.prefetch ?? envInteger(env, 'AMQP_PREFETCH', PREFETCH_RANGE) ?? 20,
-    maxMessageBytes: options.maxMessageBytes ?? 1024 * 1024,
+    maxMessageBytes,
+    limits: resolveInputLimits({ ...options.limits, maxBytes: maxMessageBytes }, (key, problem) =>
+      key === 'maxBytes' ? new MessagingConfigError('maxMessageBytes', problem) : new MessagingConfigError(`limits.${key}`, problem),
+    ),
+    faultBodyMaxBytes: options.faultBodyMaxBytes ?? Math.min(DEFAULT_FAULT_BODY_MAX_BYTES, Math.floor(maxMessageBytes / 4)),
     unknownFields: options.unknownFields ?? 'strip',
     publishTimeoutMs: options.publishTimeoutMs ?? 10_000,
     heartbeatSeconds: options.heartbeatSeconds ?? 10,
@@ -164,7 +190,7 @@ export function resolveMessagingOptions(options: MessagingModuleOptions, env: En
   oneOf('unknownFields', resolved.unknownFields, ['strip', 'reject']);
   oneOf('delay', resolved.delay, DELAY_MODES);
   positiveInt('prefetch', resolved.prefetch, PREFETCH_RANGE.min, PREFETCH_RANGE.max);
-  positiveInt('maxMessageBytes', resolved.maxMessageBytes, 1);
+  positiveInt('faultBodyMaxBytes', resolved.faultBodyMaxBytes, 0, Math.floor(resolved.maxMessageBytes / 2));
   positiveInt('publishTimeoutMs', resolved.publishTimeoutMs, 1);
   positiveInt('heartbeatSeconds', resolved.heartbeatSeconds, 0);
   positiveInt('reconnect.initialDelayMs', resolved.reconnect.initialDelayMs, 1);

@@ -14,6 +14,8 @@ export interface DatabaseLocationOptions {
 export interface DatabaseLocation {
   /** PostgreSQL; undefined = the embedded database in dataDir. */
   url?: string;
+  /** Where the url came from (the option, or DATABASE_URL), to name it when the database refuses it. */
+  urlSource?: 'option' | 'env';
   dataDir: string;
   /** Names the service's migrations folder, when known. */
   serviceName?: string;
@@ -42,5 +44,6 @@ export function resolveDatabaseLocation(
       'DatabaseModule needs a serviceName (or MessagingModule, SERVICE_NAME, dataDir, DATA_DIR, a url or DATABASE_URL)',
     );
   }
-  return { url, dataDir: dataDir ?? `.data/${serviceName}`, serviceName };
+  const urlSource = url === undefined ? undefined : options.url !== undefined ? 'option' : 'env';
+  return { url, urlSource, dataDir: dataDir ?? `.data/${serviceName}`, serviceName };
 }

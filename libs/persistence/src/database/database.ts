@@ -1,5 +1,6 @@
 // Opens a service's database: PostgreSQL when a URL is given, else an embedded PGlite under a data folder.
-// Both are driven through drizzle-orm with the same schema and migrations.
+// Both are driven through drizzle-orm with the same schema and migrations. Opening a PostgreSQL database connects to
+// nothing yet: the pool connects on first use, so that a service can start while its database is away.
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -9,7 +10,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { Pool } from 'pg';
+import { createPostgresPool } from './postgres-pool';
 
 /** A drizzle database of either kind. */
 export type Database = PgDatabase<PgQueryResultHKT>;
@@ -36,16 +37,31 @@ export interface OpenDatabaseOptions {
   dataDir: string;
   /** Connections in the PostgreSQL pool. Default 10. */
   poolSize?: number;
+  /** How long getting a PostgreSQL connection may take (a new one, or a free one of a busy pool). Default 5000 ms. */
+  connectTimeoutMs?: number;
+  /** statement_timeout of the pool's sessions (not of migrations). Default: the server's own setting. */
+  statementTimeoutMs?: number;
+  /** Called when a PostgreSQL connection is lost or cannot be made: the service's database monitor listens. */
+  onConnectionFailure?: (error: unknown) => void;
 }
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
-  return options.url ? openPostgres(options.url, options.poolSize ?? 10) : openPglite(options.dataDir);
+  return options.url ? openPostgres(options.url, options) : openPglite(options.dataDir);
 }
 
-function openPostgres(url: string, poolSize: number): DatabaseHandle {
-  const pool = new Pool({ connectionString: url, max: poolSize });
-  // An idle client that loses its server must not take the process down; the next query reports the problem.
-  pool.on('error', () => undefined);
+function openPostgres(url: string, options: OpenDatabaseOptions): DatabaseHandle {
+  const poolSize = options.poolSize ?? 10;
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const onConnectionFailure = options.onConnectionFailure;
+  const pool = createPostgresPool({
+    url,
+    max: poolSize,
+    connectTimeoutMs,
+    statementTimeoutMs: options.statementTimeoutMs,
+    onConnectionFailure,
+  });
   const db = drizzlePostgres(pool);
   return {
     db,
@@ -55,7 +71,15 @@ function openPostgres(url: string, poolSize: number): DatabaseHandle {
     ping: async () => {
       await db.execute(sql`select 1`);
     },
-    migrate: (folder, table) => migratePostgres(db, { migrationsFolder: folder, migrationsTable: table }),
+    // On a connection of their own, without the statement timeout: a migration may take long.
+    migrate: async (folder, table) => {
+      const migrations = createPostgresPool({ url, max: 1, connectTimeoutMs, onConnectionFailure });
+      try {
+        await migratePostgres(drizzlePostgres(migrations), { migrationsFolder: folder, migrationsTable: table });
+      } finally {
+        await migrations.end().catch(() => undefined);
+      }
+    },
     close: () => pool.end(),
   };
 }

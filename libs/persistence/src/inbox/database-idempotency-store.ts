@@ -14,6 +14,7 @@ import { and, eq, lt, sql } from 'drizzle-orm';
 import type { IdempotencyClaim, IdempotencyResult, IdempotencyStore } from '@app/messaging';
 import { rowsOf, type Database, type DatabaseHandle, type Transaction } from '../database/database';
 import { inbox } from '../database/messaging-tables';
+import { DATABASE_DEPENDENCY } from '../database/postgres-errors';
 
 type Work = (transaction?: Transaction) => Promise<void>;
 
@@ -48,6 +49,8 @@ const SAVEPOINT = sql.raw(SAVEPOINT_TEXT);
 const ROLLBACK_TO_SAVEPOINT = sql.raw('ROLLBACK TO SAVEPOINT inbox_handler');
 
 export class DatabaseIdempotencyStore implements IdempotencyStore {
+  /** Its handlers' consumers pause while the database is down. */
+  readonly dependency = DATABASE_DEPENDENCY;
   /** Deliveries waiting for a lane. */
   private queue: Pending[] = [];
   private busyLanes = 0;

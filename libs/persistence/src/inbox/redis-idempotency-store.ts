@@ -1,14 +1,30 @@
 // Idempotency marks in Redis, for handlers whose effects live outside the database: claim, work, then mark done.
+// A call that does not reach Redis fails as DependencyUnavailableError ("redis"): an outage, not the message's fault.
 //
 // What the deliveries of one event-loop turn ask of Redis (their claims, and the "done" marks of those that finished)
 // goes as one script call: one command per turn instead of two per message (a command costs more in the client and
 // the socket than in Redis).
 import { AsyncResource } from 'node:async_hooks';
-import type { Redis } from 'ioredis';
-import { PermanentError, TransientError, type IdempotencyClaim, type IdempotencyResult, type IdempotencyStore } from '@app/messaging';
+import { ReplyError, type Redis } from 'ioredis';
+import {
+  DependencyUnavailableError,
+  PermanentError,
+  TransientError,
+  type IdempotencyClaim,
+  type IdempotencyResult,
+  type IdempotencyStore,
+} from '@app/messaging';
+
+/** The name Redis goes by as a dependency (its readiness check, `dependsOn`). */
+export const REDIS_DEPENDENCY = 'redis';
+
+/** ioredis's class of an error that Redis itself answered (ioredis exports it untyped). */
+const RedisReplyError = ReplyError as new (...args: never[]) => Error;
 
 const PROCESSING = 'processing';
 const DONE = 'done';
+/** The longest wait between two attempts to write a done mark while Redis is away. */
+const MARK_RETRY_MAX_MS = 1000;
 /** Most keys in one script call: a script holds Redis for its whole run. */
 const MAX_KEYS_PER_CALL = 256;
 
@@ -44,6 +60,8 @@ type Operation = { claim: string } | { done: string; ttlMs: number };
 type ScriptCall = (numberOfKeys: number, ...keysAndArgs: Array<string | number>) => Promise<unknown[]>;
 
 export class RedisIdempotencyStore implements IdempotencyStore {
+  /** Its handlers' consumers pause while Redis is down. */
+  readonly dependency = REDIS_DEPENDENCY;
   private readonly batch: TurnBatch<Operation, unknown>;
 
   constructor(
@@ -69,7 +87,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
         done.length,
         this.claimTtlMs,
         ...done.map((mark) => mark.ttlMs),
-      );
+      ).catch((error: unknown) => Promise.reject(redisFailure(error)));
       let next = 0;
       return operations.map((operation) => ('claim' in operation ? found[next++] : undefined));
     });
@@ -97,9 +115,36 @@ export class RedisIdempotencyStore implements IdempotencyStore {
       await this.redis.del(key).catch(() => undefined);
       throw error;
     }
-    await this.batch.add({ done: key, ttlMs: claim.ttlMs });
+    await this.markDone(key, claim.ttlMs);
     return 'processed';
   }
+
+  /**
+   * The handler has done its work: its mark is written even if Redis is away just now (tried again until it is back,
+   * for as long as the claim protects the key), rather than failing a delivery whose redelivery would do the work twice.
+   */
+  private async markDone(key: string, ttlMs: number): Promise<void> {
+    const giveUpAt = Date.now() + this.claimTtlMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.batch.add({ done: key, ttlMs });
+        return;
+      } catch (error) {
+        if (!(error instanceof DependencyUnavailableError) || Date.now() >= giveUpAt) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(MARK_RETRY_MAX_MS, 50 * 2 ** Math.min(attempt, 10))));
+      }
+    }
+  }
+}
+
+/**
+ * An error that Redis answered stays as it is; any other (no connection, a reconnect that did not come in time, no
+ * answer within the command timeout) means Redis is unavailable: the delivery is deferred, no attempt counted.
+ */
+function redisFailure(error: unknown): Error {
+  if (error instanceof RedisReplyError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new DependencyUnavailableError(REDIS_DEPENDENCY, `Redis is unavailable: ${reason}`, { cause: error });
 }
 
 /**

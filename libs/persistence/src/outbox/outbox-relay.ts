@@ -1,8 +1,12 @@
 // Publishes pending outbox rows in batches: row locks keep relays apart, confirms come before rows are marked sent.
+// It starts once the database is there (connected and migrated) and waits, without counting failures, while it is
+// away; a broker that refuses rows makes it back off.
 import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { and, eq, inArray, isNotNull, isNull, lt, min, notInArray, sql } from 'drizzle-orm';
 import {
   AmqpConnection,
+  DependencyMonitor,
+  dependencyOutageOf,
   errorMessage,
   MessagePublisher,
   MESSAGING_INSTRUMENTATION,
@@ -12,7 +16,8 @@ import {
 } from '@app/messaging';
 import { rowsOf, type DatabaseHandle, type Transaction } from '../database/database';
 import { outbox } from '../database/messaging-tables';
-import { DATABASE, OUTBOX_OPTIONS } from '../persistence.constants';
+import { DATABASE_DEPENDENCY } from '../database/postgres-errors';
+import { DATABASE, DATABASE_AVAILABILITY, OUTBOX_OPTIONS } from '../persistence.constants';
 import type { ResolvedOutboxOptions } from './outbox-options';
 
 type OutboxRow = typeof outbox.$inferSelect;
@@ -24,6 +29,8 @@ type RelayRow = Pick<
 
 /** How long the last pass at shutdown may go on starting batches. */
 const FINAL_PASS_BUDGET_MS = 5000;
+/** The wait after a batch failed because the database is away (its monitor's return wakes the relay sooner). */
+const DATABASE_WAIT_MS = 1000;
 
 @Injectable()
 export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap {
@@ -45,6 +52,7 @@ export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap {
     private readonly shutdown: ShutdownSequence,
     @Optional() @Inject(DATABASE) private readonly database?: DatabaseHandle,
     @Optional() @Inject(MESSAGING_INSTRUMENTATION) private readonly instrumentation?: MessagingInstrumentation,
+    @Optional() @Inject(DATABASE_AVAILABILITY) private readonly availability?: DependencyMonitor,
   ) {}
 
   /** At shutdown the relay stops after the consumers have drained: it publishes what their handlers wrote. */
@@ -54,8 +62,20 @@ export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     if (!this.database) return;
-    this.instrumentation?.setSampler('outboxPending', () => this.pending());
+    // No query while the database is known to be away: a scrape must not wait for a connection that cannot be made.
+    this.instrumentation?.setSampler('outboxPending', () =>
+      this.databaseDown ? Promise.reject(new Error('the database is unavailable')) : this.pending(),
+    );
+    // Back from an outage: the loops waiting for it go on at once.
+    this.availability?.onChange((up) => {
+      if (up) for (const wake of this.wakers) wake();
+    });
     if (this.options.relay) this.start();
+  }
+
+  /** The database's monitor has it down (or not there yet: before its migrations, the relay must not run). */
+  private get databaseDown(): boolean {
+    return this.availability !== undefined && !this.availability.isUp;
   }
 
   start(): void {
@@ -77,8 +97,8 @@ export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap {
     this.running = false;
     for (const wake of this.wakers) wake();
     await Promise.all(this.loops);
-    // No last pass while the broker is failing: it would only hold up the shutdown.
-    if (!wasRunning || this.failures > 0) return;
+    // No last pass while the broker or the database is failing: it would only hold up the shutdown.
+    if (!wasRunning || this.failures > 0 || this.databaseDown) return;
     const deadline = Date.now() + FINAL_PASS_BUDGET_MS;
     try {
       while ((await this.relayOnce()) === this.options.batchSize && Date.now() < deadline) {
@@ -223,12 +243,24 @@ export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap {
   private async run(): Promise<void> {
     const { pollIntervalMs } = this.options;
     while (this.running) {
+      if (this.databaseDown) {
+        await this.sleep(60_000); // woken when the database is back, or at stop
+        continue;
+      }
       let taken = 0;
       try {
         taken = await this.relayOnce();
         if (this.failures > 0) this.logger.log({ event: 'outbox.relay_recovered', afterFailures: this.failures });
         this.failures = 0;
       } catch (error) {
+        // The pool turns every failure of a lost or refused connection into this; a broker error never is one.
+        if (dependencyOutageOf(error)?.dependency === DATABASE_DEPENDENCY) {
+          // Not the broker's failure: no backoff for it. The database's monitor decides when to go on.
+          this.availability?.reportFailure(error);
+          this.logger.debug({ event: 'outbox.relay_waiting_for_database', reason: errorMessage(error) });
+          await this.sleep(DATABASE_WAIT_MS);
+          continue;
+        }
         this.failures++;
         this.logger.warn({ event: 'outbox.relay_failed', failures: this.failures, reason: errorMessage(error) });
       }

@@ -61,3 +61,16 @@ describe('the admin token option', () => {
     expect(resolveAdminOptions({}, {}).token).toBeUndefined();
   });
 });
+
+describe('the admin scope option', () => {
+  it("is 'service' unless given, so a service's token reaches only its own queues", () => {
+    expect(resolveAdminOptions({}, {}).scope).toBe('service');
+    expect(resolveAdminOptions({ scope: 'vhost' }, {}).scope).toBe('vhost');
+  });
+
+  it('refuses a scope it does not know, naming the option', () => {
+    expect(() => resolveAdminOptions({ scope: 'everything' as 'vhost' }, {})).toThrow(
+      /Invalid admin option "scope": must be one of "service", "vhost"/,
+    );
+  });
+});

@@ -3,9 +3,19 @@ import { timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { ADMIN_OPTIONS } from '../service-kit.constants';
 
+/** Which dead-letter queues the admin API acts on. */
+export type AdminScope = 'service' | 'vhost';
+
 export interface AdminOptions {
   /** Bearer token of the admin API. Default ADMIN_TOKEN; without one (or empty) the admin API refuses every request. */
   token?: string;
+  /**
+   * 'service' (default): only this service's own queues, `<serviceName>.*` (MessagingModule's serviceName), so that one
+   * service's token cannot list, replay or purge another's dead letters in a shared vhost. 'vhost': every dead-letter
+   * queue of the vhost, for an operator's tool. (The `dlq` command line acts on the whole vhost: it holds the broker's
+   * own credentials, which can do as much.)
+   */
+  scope?: AdminScope;
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;

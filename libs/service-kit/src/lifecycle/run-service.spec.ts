@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { Logger, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EnvConfigError, MessagingConfigError } from '@app/messaging-core';
@@ -165,5 +167,25 @@ describe('runService', () => {
 
     expect(io.written()).toMatch(/^Error: listen EADDRINUSE: address already in use :::3000\n\s+at /);
     expect(io.written()).toContain("code: 'EADDRINUSE'");
+  });
+
+  it('ends the process with one line and exit 1 on a configuration error thrown later, where nothing catches it', () => {
+    // In a process of its own: the start succeeds, then (as a dependency's monitor does when the database, once
+    // reachable, refuses the password) a ConfigError is thrown from a timer.
+    const script = [
+      "const { runService } = require('./libs/service-kit/src/lifecycle/run-service.ts');",
+      "const { EnvConfigError } = require('./libs/messaging-core/src/index.ts');",
+      'runService(async () => {',
+      "  setTimeout(() => { throw new EnvConfigError('DATABASE_URL', 'postgres://app:***@db/orders', 'was refused by the database (SQLSTATE 28P01)'); }, 10);",
+      '});',
+    ].join('\n');
+    const child = spawnSync(process.execPath, ['-r', './test/support/register-ts.js', '-e', script], {
+      cwd: resolve(__dirname, '../../../..'),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+
+    expect(child.stderr).toBe('config error: DATABASE_URL="postgres://app:***@db/orders" was refused by the database (SQLSTATE 28P01)\n');
+    expect(child.status).toBe(1);
   });
 });

@@ -1,5 +1,7 @@
 // Runs a service's bootstrap (main.ts): a start that fails on a configuration error ends with one line and exit code
-// 1; any other failure is reported as Nest and Node report it (with its stack), and also exits 1.
+// 1; any other failure is reported as Nest and Node report it (with its stack), and also exits 1. A configuration
+// error found a little later, while the service waits for a dependency it has never reached yet (a database that,
+// once up, refuses the password), ends it the same way.
 import { inspect } from 'node:util';
 import { ConsoleLogger, Logger, type LoggerService, type NestApplicationOptions } from '@nestjs/common';
 import { ConfigError } from '@app/messaging-core';
@@ -18,6 +20,7 @@ export const RUN_SERVICE_OPTIONS = {
 
 /** Calls `bootstrap` and ends the process if it fails: see the file's header. Resolves when the service has started. */
 export async function runService(bootstrap: () => Promise<void>, io: ExitIo = PROCESS_EXIT_IO): Promise<void> {
+  if (io === PROCESS_EXIT_IO) exitOnLaterConfigErrors();
   try {
     await bootstrap();
   } catch (error) {
@@ -27,6 +30,20 @@ export async function runService(bootstrap: () => Promise<void>, io: ExitIo = PR
     if (!flushBufferedLogs(error)) io.stderr.write(`${inspect(error)}\n`);
     io.exit(1);
   }
+}
+
+let watchingLaterConfigErrors = false;
+
+/**
+ * A ConfigError thrown where nothing catches it (a dependency's monitor throws one that shows only after the start)
+ * ends the process with its one line and exit 1, before Node would print it with a stack. Installed once per process.
+ */
+function exitOnLaterConfigErrors(): void {
+  if (watchingLaterConfigErrors) return;
+  watchingLaterConfigErrors = true;
+  process.on('uncaughtExceptionMonitor', (error) => {
+    if (error instanceof ConfigError) exitWithConfigError(error, PROCESS_EXIT_IO);
+  });
 }
 
 /** Prints what Nest buffered through its console logger; true when `error` was among the errors it logged. */

@@ -34,6 +34,12 @@ export class MessagingMetrics implements MessagingInstrumentation {
     labelNames: ['queue', 'type'] as const,
     registers: [this.registry],
   });
+  readonly deferred = new Counter({
+    name: 'messaging_messages_deferred_total',
+    help: 'Deliveries given back without counting an attempt because a dependency of their handler was unavailable',
+    labelNames: ['queue', 'type', 'dependency'] as const,
+    registers: [this.registry],
+  });
   readonly deadLettered = new Counter({
     name: 'messaging_messages_dead_lettered_total',
     help: 'Messages moved to their dead-letter queue, by reason',
@@ -124,6 +130,7 @@ export class MessagingMetrics implements MessagingInstrumentation {
     if (outcome === 'ack' || outcome === 'duplicate') this.acked.inc({ queue, type });
     else if (outcome === 'retry') this.retried.inc({ queue, type });
     else if (outcome === 'dead-letter') this.deadLettered.inc({ queue, type, reason: reason ?? 'unknown' });
+    else if (outcome === 'deferred') this.deferred.inc({ queue, type, dependency: reason ?? 'unknown' });
     this.handlerDuration.observe({ type, outcome }, seconds);
   }
 

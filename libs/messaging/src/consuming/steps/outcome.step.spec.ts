@@ -1,6 +1,9 @@
 // Protects the fate of each delivery: ack, a retry copy through the delay route, or a dead letter and its fault event.
+import { createHash } from 'node:crypto';
+import type { Logger } from '@nestjs/common';
 import type { Options } from 'amqplib';
-import { MessageDecodeError, PermanentError, TransientError } from '@app/messaging-core';
+import { DependencyUnavailableError, MessageDecodeError, PermanentError, TransientError, validateMessage } from '@app/messaging-core';
+import { faultOf, type Fault } from '../../dead-letter/fault';
 import { deliveryOf, handlerFor, rawDelivery, RecordingChannel, type RawParts } from '../../../../../test/support/deliveries';
 import type { HandlerDefinition } from '../../handlers/handler-definition';
 import type { ConsumeOutcome, ConsumerInstrumentation, MessagingInstrumentation } from '../../instrumentation/messaging-instrumentation';
@@ -9,6 +12,7 @@ import type { DelayScheduler } from '../../retry/delay-scheduler';
 import type { DelayRoute } from '../../retry/delay-route';
 import { TopologyNames } from '../../topology/topology-names';
 import type { Delivery } from '../delivery';
+import { DEFER_DELAY_MS } from '../outcome';
 import { OutcomeStep } from './outcome.step';
 
 class OrderPlaced {
@@ -20,6 +24,8 @@ const QUEUE = 'test.order.placed';
 // Not ASCII and not in JSON.stringify's spacing: a copy that re-encoded the body would differ.
 const BODY = '{"orderId":"o-1",  "note":"crème brûlée ☕"}';
 const ISO_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+/** A retry copy arrives through the delay ladder's delivery exchange: only there is its x-attempts believed. */
+const RETRY_EXCHANGE = 'delay.delivery';
 
 /** Where the delay scheduler sends a retry: a route of its own, so that the copy can only have come from it. */
 class FakeDelays {
@@ -189,7 +195,7 @@ describe('OutcomeStep on a transient error', () => {
     const firstFailedAt = '2030-01-02T03:04:05.000Z';
 
     await step.handle(
-      deliver(channel, { headers: { 'x-attempts': 1, 'x-first-failed-at': firstFailedAt } }),
+      deliver(channel, { headers: { 'x-attempts': 1, 'x-first-failed-at': firstFailedAt }, exchange: RETRY_EXCHANGE }),
       failWith(new TransientError('still busy')),
     );
 
@@ -228,7 +234,7 @@ describe('OutcomeStep on a transient error', () => {
   it("dead-letters as 'exhausted' a transient error on the last attempt, without asking for a delay", async () => {
     const { step, delays, instrumentation, deliver } = setup();
     const channel = new RecordingChannel();
-    const delivery = deliver(channel, { headers: { 'x-attempts': 2 } });
+    const delivery = deliver(channel, { headers: { 'x-attempts': 2 }, exchange: RETRY_EXCHANGE });
 
     await step.handle(delivery, failWith(new TransientError('database busy')));
 
@@ -292,6 +298,12 @@ describe('OutcomeStep on a permanent error', () => {
       attempts: 1,
       failedAt: (deadLetter.options.headers as Record<string, unknown>)['x-last-failed-at'],
       message: JSON.parse(BODY) as unknown,
+      original: {
+        deadLetterQueue: `${QUEUE}.dlq`,
+        bytes: Buffer.byteLength(BODY),
+        sha256: createHash('sha256').update(BODY).digest('hex'),
+        carried: true,
+      },
     });
     expect(fateOf(channel, delivery)).toEqual(['acked']);
     expect(instrumentation.outcomes).toEqual([{ queue: QUEUE, type: 'order.placed', outcome: 'dead-letter', reason: 'permanent' }]);
@@ -437,5 +449,152 @@ describe('OutcomeStep never throws or rejects', () => {
     await expect(result).resolves.toBeUndefined();
     // Settled one way or the other.
     expect(fateOf(channel, delivery)).toHaveLength(1);
+  });
+});
+
+describe('OutcomeStep and the fault of a hostile body', () => {
+  /** The fault published on `channel`, parsed and validated as a consumer of faults would (so it must be valid). */
+  async function faultOn(channel: RecordingChannel): Promise<Fault> {
+    const published = channel.published.filter((p) => p.routingKey === 'fault.order.placed');
+    expect(published).toHaveLength(1);
+    return validateMessage(faultOf(OrderPlaced), JSON.parse(published[0].content.toString('utf8')), { unknownFields: 'reject' });
+  }
+
+  it('dead-letters a body nested 100000 levels deep once and still publishes its fault, by reference, acked once', async () => {
+    const { step, deliver } = setup();
+    const channel = new RecordingChannel();
+    const body = `{"orderId":"o-9","nested":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const delivery = deliver(channel, { body });
+
+    await step.handle(delivery, failWith(new MessageDecodeError('Body is nested deeper than the limit')));
+
+    expect(channel.published.map((p) => p.routingKey)).toEqual([`${QUEUE}.dlq`, 'fault.order.placed']);
+    const fault = await faultOn(channel);
+    expect(fault.message).toBeUndefined();
+    expect(fault.messageExcerpt).toEqual({ orderId: 'o-9' });
+    expect(fault.original).toEqual({
+      deadLetterQueue: `${QUEUE}.dlq`,
+      bytes: Buffer.byteLength(body),
+      sha256: createHash('sha256').update(body).digest('hex'),
+      carried: false,
+    });
+    expect(fateOf(channel, delivery)).toEqual(['acked']);
+  });
+
+  it('carries a body larger than faultBodyMaxBytes by reference, with its short top-level fields, so the fault stays small', async () => {
+    const { step, deliver } = setup({ maxMessageBytes: 64 * 1024, faultBodyMaxBytes: 1024 });
+    const channel = new RecordingChannel();
+    const body = JSON.stringify({ orderId: 'o-7', customerId: 'c-1', total: 12.5, paid: false, note: 'n'.repeat(5000), lines: [1, 2] });
+
+    await step.handle(deliver(channel, { body }), failWith(new PermanentError('refused')));
+
+    const fault = await faultOn(channel);
+    expect(fault.message).toBeUndefined();
+    expect(fault.messageExcerpt).toEqual({ orderId: 'o-7', customerId: 'c-1', total: 12.5, paid: false });
+    expect(fault.original?.carried).toBe(false);
+    expect(channel.published[1].content.length).toBeLessThan(2048);
+  });
+
+  it('carries no body part for a body that is not JSON, only the reference', async () => {
+    const { step, deliver } = setup();
+    const channel = new RecordingChannel();
+
+    await step.handle(deliver(channel, { body: '<order id="1"/>' }), failWith(new MessageDecodeError('Body is not valid JSON')));
+
+    const fault = await faultOn(channel);
+    expect(fault.message).toBeUndefined();
+    expect(fault.messageExcerpt).toBeUndefined();
+    expect(fault.original).toMatchObject({ bytes: 15, carried: false });
+  });
+
+  it('does not carry a body with a reserved key or an unpaired surrogate, and leaves them out of the excerpt', async () => {
+    const { step, deliver } = setup();
+    const channel = new RecordingChannel();
+    const body = '{"orderId":"o-3","__proto__":{"admin":true},"email":"a\\ud800@x.io"}';
+
+    await step.handle(deliver(channel, { body }), failWith(new MessageDecodeError('reserved key')));
+
+    const fault = await faultOn(channel);
+    expect(fault.message).toBeUndefined();
+    expect(fault.messageExcerpt).toEqual({ orderId: 'o-3' });
+  });
+
+  it('never gives the delivery back once its dead letter is confirmed, though logging and metrics throw after it', async () => {
+    const { step, instrumentation, deliver } = setup();
+    const logger = (step as unknown as { logger: Logger }).logger;
+    jest.spyOn(logger, 'error').mockImplementation(() => {
+      throw new Error('log sink broken');
+    });
+    (instrumentation as unknown as { outcomes: { push(): never } }).outcomes.push = () => {
+      throw new Error('metrics broken');
+    };
+    const channel = new RecordingChannel();
+    const delivery = deliver(channel);
+
+    await expect(step.handle(delivery, failWith(new PermanentError('refused')))).resolves.toBeUndefined();
+
+    expect(channel.published.map((p) => p.routingKey)).toEqual([`${QUEUE}.dlq`, 'fault.order.placed']);
+    expect(fateOf(channel, delivery)).toEqual(['acked']);
+  });
+
+  it('acks a retried delivery once, though the log line after its copy throws', async () => {
+    const { step, deliver } = setup();
+    jest.spyOn((step as unknown as { logger: Logger }).logger, 'warn').mockImplementation(() => {
+      throw new Error('log sink broken');
+    });
+    const channel = new RecordingChannel();
+    const delivery = deliver(channel);
+
+    await step.handle(delivery, failWith(new TransientError('busy')));
+
+    expect(channel.published.map((p) => p.exchange)).toEqual(['delay.test']);
+    expect(fateOf(channel, delivery)).toEqual(['acked']);
+  });
+});
+
+describe('OutcomeStep on a dependency outage', () => {
+  const outage = new DependencyUnavailableError('database', 'the database connection was lost');
+
+  it('publishes a copy through the delay route with the attempt count it came with, acks, and counts it as deferred', async () => {
+    const { step, delays, instrumentation, deliver } = setup();
+    const channel = new RecordingChannel();
+    const delivery = deliver(channel, { headers: { 'x-attempts': 1 }, exchange: RETRY_EXCHANGE });
+
+    await step.handle(delivery, failWith(new Error('Failed query: commit', { cause: outage })));
+
+    expect(delays.asked).toEqual([{ queue: QUEUE, delayMs: DEFER_DELAY_MS }]);
+    expect(channel.published).toHaveLength(1);
+    const [copy] = channel.published;
+    expect(copy.exchange).toBe('delay.test');
+    expect(copy.content.equals(Buffer.from(BODY, 'utf8'))).toBe(true);
+    // Attempt 2 arrived (x-attempts 1): the copy still says 1, so that the next delivery is attempt 2 again.
+    expect(copy.options.headers).toMatchObject({ 'x-attempts': 1, 'x-correlation-id': 'c-42' });
+    expect(fateOf(channel, delivery)).toEqual(['acked']);
+    expect(instrumentation.outcomes).toEqual([{ queue: QUEUE, type: 'order.placed', outcome: 'deferred', reason: 'database' }]);
+  });
+
+  it('defers a first delivery as a first delivery, and never dead-letters, on the last attempt too', async () => {
+    const { step, deliver } = setup();
+    const first = new RecordingChannel();
+    const last = new RecordingChannel();
+
+    await step.handle(deliver(first), failWith(outage));
+    await step.handle(deliver(last, { headers: { 'x-attempts': 2 }, exchange: RETRY_EXCHANGE }), failWith(outage));
+
+    expect(first.published[0].options.headers).toMatchObject({ 'x-attempts': 0 });
+    expect(last.published.map((p) => [p.exchange, (p.options.headers as Record<string, unknown> | undefined)?.['x-attempts']])).toEqual([
+      ['delay.test', 2],
+    ]);
+  });
+
+  it('gives the delivery back to its queue when the copy cannot be published', async () => {
+    const { step, deliver } = setup();
+    const channel = new RecordingChannel();
+    channel.failPublishes = true;
+    const delivery = deliver(channel);
+
+    await step.handle(delivery, failWith(outage));
+
+    expect(fateOf(channel, delivery)).toEqual(['requeued']);
   });
 });

@@ -1,14 +1,17 @@
 // Step "outcome": what the steps after it return or throw becomes the delivery's fate, decided by decideOutcome (the
 // one place for it) and carried out here: ack; a retry copy through the delay exchanges; or a dead-letter copy with
 // the reasons in its headers, then a fault event. The delivery is acked only once its copy is confirmed; a copy that
-// cannot be published gives the delivery back to its queue. Never throws.
+// cannot be published gives the delivery back to its queue. Once the copy is confirmed the delivery is settled: the
+// fault event, the metrics and the log lines after it can fail, but never give the delivery back. Never throws.
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { ConsumeMessage, Options } from 'amqplib';
 import { deadLetterHeaders, errorMessage, retryHeaders } from '../../dead-letter/dead-letter-headers';
 import { faultOf, type Fault } from '../../dead-letter/fault';
+import { describeFaultBody } from '../../dead-letter/fault-body';
 import type { HandlerDefinition } from '../../handlers/handler-definition';
 import {
   NO_INSTRUMENTATION,
+  type ConsumeOutcome,
   type ConsumerInstrumentation,
   type MessagingInstrumentation,
 } from '../../instrumentation/messaging-instrumentation';
@@ -64,9 +67,11 @@ export class OutcomeStep implements ConsumeStep {
 
   private succeeded(delivery: Delivery): void {
     delivery.channel.ack(delivery);
-    this.measure(delivery, delivery.duplicate ? 'duplicate' : 'ack');
-    // Debug: a line per message at info costs more CPU than the rest of the consume path (see bench/README.md).
-    if (!delivery.duplicate) this.logger.debug({ event: 'message.acked', ...logFields(delivery) });
+    this.report(() => {
+      this.measure(delivery, delivery.duplicate ? 'duplicate' : 'ack');
+      // Debug: a line per message at info costs more CPU than the rest of the consume path (see bench/README.md).
+      if (!delivery.duplicate) this.logger.debug({ event: 'message.acked', ...logFields(delivery) });
+    });
   }
 
   private async failed(delivery: Delivery, error: unknown): Promise<void> {
@@ -76,20 +81,54 @@ export class OutcomeStep implements ConsumeStep {
       outcome = decideOutcome(error, delivery.context.attempt, delivery.handler) as Failure;
     } catch (classifierError) {
       // A classifier of the user's threw: the message is kept, with the handler's own error, for a person to look at.
-      this.logger.error({ event: 'message.classifier_failed', ...logFields(delivery), reason: errorMessage(classifierError) });
+      this.report(() =>
+        this.logger.error({ event: 'message.classifier_failed', ...logFields(delivery), reason: errorMessage(classifierError) }),
+      );
       outcome = { action: 'dead-letter', reason: 'permanent', error };
     }
+    let deadLetterHeaders: Record<string, unknown> | undefined;
     try {
       if (outcome.action === 'retry') await this.scheduleRetry(delivery, outcome);
-      else await this.deadLetter(delivery, outcome);
+      else if (outcome.action === 'defer') await this.defer(delivery, outcome);
+      else deadLetterHeaders = await this.deadLetter(delivery, outcome);
     } catch (publishError) {
       // The copy did not reach the broker: give the delivery back rather than lose it.
-      this.logger.error({ event: 'message.settle_publish_failed', ...logFields(delivery), reason: errorMessage(publishError) });
+      this.report(() =>
+        this.logger.error({ event: 'message.settle_publish_failed', ...logFields(delivery), reason: errorMessage(publishError) }),
+      );
       await delivery.channel.requeue(delivery);
       return;
     }
+    // The copy is confirmed: the delivery's fate is sealed, and nothing below may give it back (that would be a second copy).
+    if (outcome.action === 'dead-letter' && deadLetterHeaders) {
+      this.report(() =>
+        this.logger.error({
+          event: 'message.dead_lettered',
+          ...logFields(delivery),
+          errorType: outcome.reason,
+          reason: errorMessage(outcome.error),
+        }),
+      );
+      await this.publishFault(delivery, deadLetterHeaders);
+    }
     delivery.channel.ack(delivery);
-    this.measure(delivery, outcome.action, outcome.action === 'dead-letter' ? outcome.reason : undefined);
+    this.report(() => {
+      if (outcome.action === 'defer') this.measure(delivery, 'deferred', outcome.dependency);
+      else this.measure(delivery, outcome.action, outcome.action === 'dead-letter' ? outcome.reason : undefined);
+    });
+  }
+
+  /** Metrics and log lines of a delivery whose fate is sealed: their failure is reported, and changes nothing. */
+  private report(work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      try {
+        this.logger.error({ event: 'message.report_failed', reason: errorMessage(error) });
+      } catch {
+        // The logger itself fails: nothing is left to tell.
+      }
+    }
   }
 
   private async scheduleRetry(delivery: Delivery, outcome: Extract<Outcome, { action: 'retry' }>): Promise<void> {
@@ -101,15 +140,39 @@ export class OutcomeStep implements ConsumeStep {
       raw.content,
       copyProperties(raw, { ...retryHeaders(raw, context.attempt), ...route.headers }),
     );
-    this.logger.warn({
-      event: 'message.retry_scheduled',
-      ...logFields(delivery),
-      delayMs: outcome.delayMs,
-      reason: errorMessage(outcome.error),
-    });
+    this.report(() =>
+      this.logger.warn({
+        event: 'message.retry_scheduled',
+        ...logFields(delivery),
+        delayMs: outcome.delayMs,
+        reason: errorMessage(outcome.error),
+      }),
+    );
   }
 
-  private async deadLetter(delivery: Delivery, outcome: Extract<Outcome, { action: 'dead-letter' }>): Promise<void> {
+  /** Like a retry copy, but with the attempt count it arrived with: a dependency outage uses up no attempt. */
+  private async defer(delivery: Delivery, outcome: Extract<Outcome, { action: 'defer' }>): Promise<void> {
+    const { raw, handler, context } = delivery;
+    const route = this.delays.route(handler.queue, outcome.delayMs);
+    await delivery.channel.publish(
+      route.exchange,
+      route.routingKey,
+      raw.content,
+      copyProperties(raw, { ...retryHeaders(raw, context.attempt - 1), ...route.headers }),
+    );
+    this.report(() =>
+      this.logger.warn({
+        event: 'message.deferred',
+        ...logFields(delivery),
+        dependency: outcome.dependency,
+        delayMs: outcome.delayMs,
+        reason: errorMessage(outcome.error),
+      }),
+    );
+  }
+
+  /** Publishes the dead-letter copy; resolves with its headers once the broker has confirmed it. */
+  private async deadLetter(delivery: Delivery, outcome: Extract<Outcome, { action: 'dead-letter' }>): Promise<Record<string, unknown>> {
     const { raw, handler, context } = delivery;
     const headers = deadLetterHeaders(raw, {
       reason: outcome.reason,
@@ -124,16 +187,14 @@ export class OutcomeStep implements ConsumeStep {
       raw.content,
       copyProperties(raw, headers),
     );
-    this.logger.error({
-      event: 'message.dead_lettered',
-      ...logFields(delivery),
-      errorType: outcome.reason,
-      reason: errorMessage(outcome.error),
-    });
-    await this.publishFault(delivery, headers);
+    return headers;
   }
 
-  /** The dead letter is safe in its queue: a fault event that cannot be built or sent is reported, not retried. */
+  /**
+   * The dead letter is safe in its queue: a fault event that cannot be sent is reported, not retried. Its body part is
+   * bounded (describeFaultBody), so any consumer of faults accepts it; should building it still fail, the fault goes
+   * out without the body part rather than not at all.
+   */
   private async publishFault(delivery: Delivery, headers: Record<string, unknown>): Promise<void> {
     if (!this.options.publishFaults) return;
     const { raw, handler, context } = delivery;
@@ -148,19 +209,32 @@ export class OutcomeStep implements ConsumeStep {
         errorMessage: String(headers[MessageHeaders.errorMessage]),
         attempts: context.attempt,
         failedAt: String(headers[MessageHeaders.lastFailedAt]),
-        message: parseObject(raw.content),
       };
-      const outgoing = buildOutgoingMessage(faultOf(handler.messageClass), fault, this.options.exchange, this.options.serviceName, {
-        correlationId: context.correlationId,
-        causationId: context.messageId,
-      });
+      const faultClass = faultOf(handler.messageClass);
+      const publishOptions = { correlationId: context.correlationId, causationId: context.messageId };
+      const { exchange, serviceName } = this.options;
+      let outgoing;
+      try {
+        const body = describeFaultBody(raw.content, this.names.deadLetterQueue(handler.queue), this.options);
+        outgoing = buildOutgoingMessage(faultClass, { ...fault, ...body }, exchange, serviceName, publishOptions);
+      } catch (error) {
+        this.report(() => this.logger.error({ event: 'fault.body_dropped', ...logFields(delivery), reason: errorMessage(error) }));
+        outgoing = buildOutgoingMessage(faultClass, fault, exchange, serviceName, publishOptions);
+      }
       await delivery.channel.publish(outgoing.exchange, outgoing.routingKey, outgoing.content, outgoing.properties);
     } catch (error) {
-      this.logger.error({ event: 'fault.publish_failed', queue: handler.queue, messageId: context.messageId, reason: errorMessage(error) });
+      this.report(() =>
+        this.logger.error({
+          event: 'fault.publish_failed',
+          queue: handler.queue,
+          messageId: context.messageId,
+          reason: errorMessage(error),
+        }),
+      );
     }
   }
 
-  private measure(delivery: Delivery, outcome: 'ack' | 'duplicate' | 'retry' | 'dead-letter', reason?: string): void {
+  private measure(delivery: Delivery, outcome: ConsumeOutcome, reason?: string): void {
     this.instruments.get(delivery.handler)?.outcome(outcome, (performance.now() - delivery.receivedAt) / 1000, reason);
   }
 }
@@ -187,13 +261,4 @@ function logFields({ handler, context }: { handler: HandlerDefinition; context: 
 function copyProperties(raw: ConsumeMessage, headers: Record<string, unknown>): Options.Publish {
   const { messageId, type, timestamp, contentType, contentEncoding, correlationId, appId, priority, replyTo } = deliveredProperties(raw);
   return { messageId, type, timestamp, contentType, contentEncoding, correlationId, appId, priority, replyTo, headers, persistent: true };
-}
-
-function parseObject(content: Buffer): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(content.toString('utf8'));
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
