@@ -1,6 +1,7 @@
 // Bench: `npm run bench [-- --quick]`. Consume throughput and latency of raw amqplib, this library (plain, Redis
-// idempotency, PostgreSQL inbox) and two NestJS peers; confirmed publish throughput of raw amqplib, the library's
-// publisher and its outbox relay; the delay ladder's lateness. Three runs each, medians, one table, and JSON in
+// idempotency, PostgreSQL inbox, through the Nest microservices transport) and two NestJS peers; confirmed publish
+// throughput of raw amqplib, the library's publisher and its outbox relay; request/reply round trips of raw amqplib,
+// the library's client and transport, and Transport.RMQ; the delay ladder's lateness. Three runs each, medians, one table, and JSON in
 // bench/results/latest.json. Everything it makes (vhost, database, Redis keys, processes) is removed at the end and
 // on Ctrl-C; every wait has a deadline, and the whole run a time budget.
 import { spawnSync } from 'node:child_process';
@@ -14,7 +15,7 @@ import { BenchEnvironment } from './support/bench-environment';
 import { stopAllWorkers } from './support/child-worker';
 import { commitCeilingRun } from './support/commit-ceiling';
 import { BENCH_DIR, COMMIT_CEILING_ID, CONTENDERS, LATENESS_ID, peerDir, REPO_ROOT } from './support/contenders';
-import { consumeRun, publishRun, type RunContext } from './support/contender-run';
+import { consumeRun, publishRun, requestRun, type RunContext } from './support/contender-run';
 import { latenessRun, stopLatenessRuns } from './support/lateness-run';
 import { checkTargets, renderTable, summarise, writeJson, type ScenarioResult } from './support/report';
 import { selected, settingsFromArgs } from './support/settings';
@@ -128,7 +129,12 @@ async function main(): Promise<void> {
           contender.label,
           round,
           deadline,
-          () => (contender.kind === 'consume' ? consumeRun(context, contender, round) : publishRun(context, contender, round)),
+          () =>
+            contender.kind === 'consume'
+              ? consumeRun(context, contender, round)
+              : contender.kind === 'rpc'
+                ? requestRun(context, contender, round)
+                : publishRun(context, contender, round),
           profile,
         );
       }

@@ -89,6 +89,20 @@ describe('order flow across the orders and notifications processes', () => {
     ]);
   });
 
+  it("asks the notification service for an order's notifications: request/reply over the messaging transport", async () => {
+    const id = await placeOrder(orders, orderRequest('bob@example.com'));
+    expect((await waitForSettledOrder(orders, id)).status).toBe('NOTIFIED');
+
+    const response = await orders.fetch(`/orders/${id}/notifications`);
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      orderId: id,
+      notifications: [{ channel: 'email', recipient: 'b***b@example.com', attempts: 1, status: 'SENT', sentAt: expect.any(String) }],
+    });
+    expect((await orders.fetch(`/orders/${randomUUID()}/notifications`)).status).toBe(404);
+  });
+
   it('retries an e-mail the provider fails transiently twice, and notifies on the third attempt', async () => {
     const id = await placeOrder(orders, orderRequest('transient-2@example.com'));
 

@@ -50,6 +50,26 @@ export function benchBody(phase: BenchPhase, seq: number, sentAt: number): Bench
   return Object.assign(new BenchEvent(), body, { note: 'x'.repeat(padding) });
 }
 
+/** The request of the request/reply scenarios: a sequence number and ~100 bytes; the reply is `{ seq }`. */
+export class BenchRequest {
+  static readonly messageType = 'bench.request';
+  static readonly schemaVersion = 1;
+
+  @IsInt() @Min(0) seq!: number;
+  @IsString() note!: string;
+}
+
+export function benchRequest(seq: number): { seq: number; note: string } {
+  return { seq, note: 'x'.repeat(90) };
+}
+
+/** The queue each request/reply contender's responder reads (the library's: `bench.bench.request`, by its type). */
+export const BENCH_REQUEST_QUEUES = {
+  library: BENCH_NAMES.handlerQueue(BenchRequest.messageType),
+  raw: 'bench.requests.raw',
+  nest: 'bench.requests.nest',
+} as const;
+
 export interface WireMessage {
   exchange: string;
   routingKey: string;

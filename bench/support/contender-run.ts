@@ -57,6 +57,22 @@ export interface PublishRun {
   phases?: Record<string, number>;
 }
 
+export interface RequestRun {
+  /** Round trips per second. */
+  perSecond: number;
+  /** Round trips timed: N, or fewer when the run hit its time limit. */
+  count: number;
+  errors: number;
+  ms: number;
+  /** The worker's CPU (requester and responder) per round trip. */
+  cpuUsPerMessage: number;
+  /** Round trip, send to reply, ms. */
+  p50: number;
+  p99: number;
+  rssEndMb: number;
+  windowUs: [number, number];
+}
+
 const LOAD_TIMEOUT_MS = 120_000;
 const READY_TIMEOUT_MS = 60_000;
 /** How long a worker has to report after its time limit (a batch or a confirm window to finish). */
@@ -183,5 +199,36 @@ export async function publishRun(context: RunContext, contender: Contender, roun
   } finally {
     await worker.stop();
     await broker.purge().catch(() => undefined);
+  }
+}
+
+/** Round trips: N / 2 requests (a round trip is two messages each way's work), the prefetch's worth in flight. */
+export async function requestRun(context: RunContext, contender: Contender, round: number): Promise<RequestRun> {
+  const { settings } = context;
+  const worker = spawnWorker(context, contender, round, {
+    BENCH_COUNT: String(Math.max(1000, Math.floor(settings.count / 2))),
+    BENCH_IN_FLIGHT: String(settings.prefetch),
+    BENCH_SECONDS: String(settings.runSeconds),
+  });
+  try {
+    await worker.waitFor('loaded', LOAD_TIMEOUT_MS);
+    worker.send('go');
+    await worker.waitFor('ready', READY_TIMEOUT_MS);
+    const done = await worker.waitFor('rpc-done', settings.runSeconds * 1000 + REPORT_GRACE_MS);
+    await worker.stop();
+    if (number(done, 'errors') > 0) throw new Error(`${number(done, 'errors')} requests failed`);
+    return {
+      perSecond: number(done, 'perSecond'),
+      count: number(done, 'count'),
+      errors: number(done, 'errors'),
+      ms: number(done, 'ms'),
+      cpuUsPerMessage: number(done, 'cpuUsPerMessage'),
+      p50: number(done, 'p50'),
+      p99: number(done, 'p99'),
+      rssEndMb: number(done, 'rssMb'),
+      windowUs: done.windowUs as [number, number],
+    };
+  } finally {
+    await worker.stop();
   }
 }

@@ -1,13 +1,14 @@
 // Bench: who competes. Each contender is a worker process (see worker-link.js); this file says which program, in
 // which package, with which extra environment, and what it is compared with.
 import { join } from 'node:path';
+import { BENCH_REQUEST_QUEUES } from './bench-message';
 
 export const BENCH_DIR = join(__dirname, '..');
 export const REPO_ROOT = join(BENCH_DIR, '..');
 /** Workers load the TypeScript compiled ahead by transpile-ahead.ts, not the compiler itself. */
 const REGISTER_TRANSPILED = join(BENCH_DIR, 'support', 'register-transpiled.js');
 
-export type ContenderKind = 'consume' | 'publish';
+export type ContenderKind = 'consume' | 'publish' | 'rpc';
 /** What a contender needs besides the broker. */
 export type Needs = 'redis' | 'database' | 'peer';
 
@@ -15,8 +16,8 @@ export interface Contender {
   id: string;
   kind: ContenderKind;
   label: string;
-  /** A TypeScript worker under bench/workers, or a peer package's consumer.js. */
-  program: { typescript: string } | { peer: string };
+  /** A TypeScript worker under bench/workers, or a program of a peer package (default its consumer.js). */
+  program: { typescript: string } | { peer: string; file?: string };
   env?: Record<string, string>;
   needs: Needs[];
   /** Not part of the default set: runs only when named in --only. */
@@ -59,6 +60,14 @@ export const CONTENDERS: Contender[] = [
     optional: true,
   },
   {
+    id: 'library-transport',
+    kind: 'consume',
+    label: 'library @EventPattern (MessagingTransport)',
+    program: { typescript: 'library-consumer.ts' },
+    env: { BENCH_MODE: 'transport' },
+    needs: [],
+  },
+  {
     id: 'nest-microservices',
     kind: 'consume',
     label: '@nestjs/microservices RMQ 12',
@@ -81,6 +90,29 @@ export const CONTENDERS: Contender[] = [
     program: { typescript: 'outbox-relay.ts' },
     needs: ['database'],
   },
+  {
+    id: 'raw-rpc',
+    kind: 'rpc',
+    label: 'raw amqplib request/reply (direct reply-to)',
+    program: { typescript: 'raw-rpc.ts' },
+    env: { BENCH_REQUEST_QUEUE: BENCH_REQUEST_QUEUES.raw },
+    needs: [],
+  },
+  {
+    id: 'library-rpc',
+    kind: 'rpc',
+    label: 'library MessagingClient.send -> @MessagePattern',
+    program: { typescript: 'library-rpc.ts' },
+    needs: [],
+  },
+  {
+    id: 'nest-microservices-rpc',
+    kind: 'rpc',
+    label: '@nestjs/microservices RMQ 12 ClientRMQ.send',
+    program: { peer: 'nest-microservices', file: 'rpc.js' },
+    env: { BENCH_REQUEST_QUEUE: BENCH_REQUEST_QUEUES.nest },
+    needs: ['peer'],
+  },
 ];
 
 /** The scenario that stands for "delay lateness" in --only and in the results. */
@@ -98,7 +130,7 @@ export function workerCommand(contender: Contender, profileName?: string, profil
     profileDir && profileName ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${profileName}.cpuprofile.json`] : [];
   if ('peer' in contender.program) {
     const dir = peerDir(contender.program.peer);
-    return { args: [...profile, join(dir, 'consumer.js')], cwd: dir };
+    return { args: [...profile, join(dir, contender.program.file ?? 'consumer.js')], cwd: dir };
   }
   return { args: [...profile, '-r', REGISTER_TRANSPILED, join(BENCH_DIR, 'workers', contender.program.typescript)], cwd: REPO_ROOT };
 }

@@ -2,19 +2,21 @@
 // and writes the same figures as JSON.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ConsumeRun, PublishRun } from './contender-run';
+import type { ConsumeRun, PublishRun, RequestRun } from './contender-run';
 import type { CommitCeilingRun } from './commit-ceiling';
 import type { LatenessRun } from './lateness-run';
 import { median } from './stats';
 
-export type ScenarioKind = 'consume' | 'publish' | 'lateness' | 'bound';
+export type ScenarioKind = 'consume' | 'publish' | 'rpc' | 'lateness' | 'bound';
 export type RunOutcome<T> = ({ ok: true } & T) | { ok: false; error: string };
 
 export interface ScenarioResult {
   id: string;
   kind: ScenarioKind;
   label: string;
-  runs: Array<RunOutcome<ConsumeRun> | RunOutcome<PublishRun> | RunOutcome<LatenessRun> | RunOutcome<CommitCeilingRun>>;
+  runs: Array<
+    RunOutcome<ConsumeRun> | RunOutcome<PublishRun> | RunOutcome<RequestRun> | RunOutcome<LatenessRun> | RunOutcome<CommitCeilingRun>
+  >;
 }
 
 export interface ScenarioSummary {
@@ -24,9 +26,9 @@ export interface ScenarioSummary {
   okRuns: number;
   /** Medians over the runs that succeeded. Lateness: the publish rate into the ladder. */
   perSecond: number | null;
-  /** Over the raw baseline of the same kind (consume: raw; publish: raw-publish): see pairedRatio. */
+  /** Over the raw baseline of the same kind (consume: raw; publish: raw-publish; rpc: raw-rpc): see pairedRatio. */
   vsRaw: number | null;
-  /** Consume: publish-to-handler latency. Lateness: lateness. In ms. */
+  /** Consume: publish-to-handler latency. Rpc: the round trip. Lateness: lateness. In ms. */
   p50: number | null;
   p99: number | null;
   cpuUsPerMessage: number | null;
@@ -45,7 +47,13 @@ export interface TargetCheck {
   met: boolean | null;
 }
 
-const BASELINE: Record<ScenarioKind, string | undefined> = { consume: 'raw', publish: 'raw-publish', lateness: undefined, bound: 'raw' };
+const BASELINE: Record<ScenarioKind, string | undefined> = {
+  consume: 'raw',
+  publish: 'raw-publish',
+  rpc: 'raw-rpc',
+  lateness: undefined,
+  bound: 'raw',
+};
 
 function value(run: ScenarioResult['runs'][number] | undefined, key: string): number | undefined {
   return run?.ok ? (run as unknown as Record<string, number>)[key] : undefined;
@@ -70,8 +78,8 @@ function pairedRatio(a: ScenarioResult | undefined, b: ScenarioResult | undefine
   );
 }
 
-/** Table order: consumers, then the inbox's bound, then publishers, then the delay ladder. */
-const KIND_ORDER: ScenarioKind[] = ['consume', 'bound', 'publish', 'lateness'];
+/** Table order: consumers, then the inbox's bound, then publishers, request/reply, then the delay ladder. */
+const KIND_ORDER: ScenarioKind[] = ['consume', 'bound', 'publish', 'rpc', 'lateness'];
 
 export function summarise(results: ScenarioResult[]): ScenarioSummary[] {
   const byId = new Map(results.map((result) => [result.id, result]));

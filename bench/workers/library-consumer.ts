@@ -1,13 +1,23 @@
 // Bench worker: this library's consumer, as a service would write it: MessagingModule + one @MessageHandler (decode,
 // validation pipe, correlation, retry/dead-letter decision, metrics), optionally @Idempotent with Redis or the
 // PostgreSQL inbox. No LoggingModule and Nest's logger off, so that logging is not what is measured, except in mode
-// `logging`: the library's pino logging at info, as a service runs it, written to /dev/null.
-//   AMQP_URL, BENCH_PREFETCH, BENCH_FILL, BENCH_LATENCY, BENCH_QUEUE_TYPE, BENCH_MODE=plain|redis|database|logging,
+// `logging`: the library's pino logging at info, as a service runs it, written to /dev/null. In mode `transport` the
+// handler is an @EventPattern method of a controller, served through MessagingTransport (a standalone microservice).
+//   AMQP_URL, BENCH_PREFETCH, BENCH_FILL, BENCH_LATENCY, BENCH_QUEUE_TYPE, BENCH_MODE=plain|redis|database|logging|transport,
 //   REDIS_URL (redis), BENCH_DATABASE_URL (database), BENCH_LOG_FILE (logging; default /dev/null)
 import 'reflect-metadata';
-import { Injectable, Module, type DynamicModule, type Type } from '@nestjs/common';
+import { Controller, Injectable, Module, type DynamicModule, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Idempotent, MessageHandler, ConsumerSupervisor, MessagingModule, type QueueType } from '@app/messaging';
+import { EventPattern, Payload, type AsyncMicroserviceOptions } from '@nestjs/microservices';
+import {
+  Idempotent,
+  MessageHandler,
+  ConsumerSupervisor,
+  MessagingModule,
+  MessagingTransport,
+  MessagingTransportModule,
+  type QueueType,
+} from '@app/messaging';
 import { DatabaseModule, RedisIdempotencyModule } from '@app/persistence';
 import { LoggingModule, MetricsModule } from '@app/service-kit';
 import { Logger } from 'nestjs-pino';
@@ -44,11 +54,20 @@ class InboxIdempotentHandler {
   }
 }
 
+@Controller()
+class PatternHandler {
+  @EventPattern(BenchEvent)
+  handle(@Payload() message: BenchEvent): void {
+    recorder.record(message);
+  }
+}
+
 const HANDLERS: Record<string, Type> = {
   plain: PlainHandler,
   redis: RedisIdempotentHandler,
   database: InboxIdempotentHandler,
   logging: PlainHandler,
+  transport: PatternHandler,
 };
 
 function benchModule(mode: string): DynamicModule {
@@ -82,8 +101,9 @@ function benchModule(mode: string): DynamicModule {
         delay: 'ladder',
         shutdownTimeoutMs: 2000,
       }),
+      ...(mode === 'transport' ? [MessagingTransportModule.forRoot()] : []),
     ],
-    providers: [handler],
+    ...(mode === 'transport' ? { controllers: [handler] } : { providers: [handler] }),
   };
 }
 
@@ -91,6 +111,18 @@ async function main(): Promise<void> {
   const mode = process.env.BENCH_MODE ?? 'plain';
   const module = benchModule(mode);
   await link.loaded();
+  if (mode === 'transport') {
+    const microservice = await NestFactory.createMicroservice<AsyncMicroserviceOptions>(module, {
+      useFactory: (transport: MessagingTransport) => ({ strategy: transport }),
+      inject: [MessagingTransport],
+      logger: false,
+    });
+    link.onStop(() => microservice.close());
+    await microservice.listen();
+    await microservice.get(ConsumerSupervisor).waitUntilReady();
+    link.emit('ready', link.memory());
+    return;
+  }
   const app = await NestFactory.createApplicationContext(module, mode === 'logging' ? { bufferLogs: true } : { logger: false });
   if (mode === 'logging') app.useLogger(app.get(Logger));
   link.onStop(() => app.close());

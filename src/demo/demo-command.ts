@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import amqplib from 'amqplib';
 import { Client } from 'pg';
-import { amqpUrlFromEnv, DEFAULT_AMQP_URL, envPort, envString, MessageHeaders, redactUrl } from '@app/messaging';
+import { amqpUrlFromEnv, DEFAULT_AMQP_URL, envPort, envString, MessageHeaders, redactUrlList, splitUrlList } from '@app/messaging';
 import { databaseUrlFromEnv, projectRoot } from '@app/persistence';
 import { OrderCreated } from '@app/contracts';
 import type { CommandIo } from '../dlq/dlq-command';
@@ -86,7 +86,7 @@ export async function runDemoCommand(argv: string[], io: CommandIo): Promise<num
   process.once('SIGTERM', onSignal);
 
   try {
-    io.stdout.write(`Broker ${redactUrl(amqpUrl)}; database: ${databases ? 'PostgreSQL' : 'embedded (PGlite, .data/)'}\n`);
+    io.stdout.write(`Broker ${redactUrlList(amqpUrl)}; database: ${databases ? 'PostgreSQL' : 'embedded (PGlite, .data/)'}\n`);
     io.stdout.write('Starting notifications and orders (logs in .data/demo/)...\n');
     // Consumers first: their queues must exist before the first order.created is published.
     notifications.start();
@@ -125,6 +125,7 @@ export async function runDemoCommand(argv: string[], io: CommandIo): Promise<num
         '',
         `Orders API       ${orders.url}/orders/${placed[0].id}`,
         `Notifications    ${notifications.url}/notifications?orderId=${placed[0].id}`,
+        `Admin console    ${notifications.url}/admin   ${orders.url}/admin   (sign in with the admin token ${adminToken})`,
         `Dead letters     ${notifications.url}/admin/dead-letters/${dlq}   (Authorization: Bearer ${adminToken})`,
         `                 or: npm run dlq -- list ${dlq}`,
         `Health           ${orders.url}/health/ready  ${notifications.url}/health/ready`,
@@ -232,7 +233,8 @@ async function repeatWithIdempotencyKey(baseUrl: string, placed: Placed[]): Prom
 
 /** An order.created for an order of no one, delivered twice with one message id, and a body that fails validation. */
 async function publishDuplicateAndPoison(amqpUrl: string): Promise<{ orderId: string }> {
-  const connection = await amqplib.connect(amqpUrl);
+  // The first node of a cluster's list will do for this one connection.
+  const connection = await amqplib.connect(splitUrlList(amqpUrl)[0]);
   try {
     const channel = await connection.createConfirmChannel();
     const orderId = randomUUID();

@@ -14,7 +14,7 @@ import {
   InvalidReplaySelectorError,
   MessagingModule,
   NotADeadLetterQueueError,
-  redactUrl,
+  redactUrlList,
   type DeadLetterListing,
   type ReplaySelector,
 } from '@app/messaging';
@@ -212,7 +212,7 @@ async function withAdmin(
       await app.get(AmqpConnection).waitForConnect(connectTimeoutMs);
     } catch (error) {
       io.stderr.write(
-        `dlq: no connection to the broker at ${redactUrl(url)} (waited up to ${connectTimeoutMs / 1000} s: ` +
+        `dlq: no connection to the broker at ${redactUrlList(url)} (waited up to ${connectTimeoutMs / 1000} s: ` +
           `${firstSentence(error)}); is it running, and are --url / AMQP_URL right?\n`,
       );
       return 1;

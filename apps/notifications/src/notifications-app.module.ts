@@ -1,7 +1,8 @@
-// The notification service: consumes order.created, sends e-mail through the sandbox provider, publishes results.
+// The notification service: consumes order.created, sends e-mail through the sandbox provider, publishes results, and
+// answers notification.status requests.
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { MessagingModule } from '@app/messaging';
+import { MessagingModule, MessagingTransportModule } from '@app/messaging';
 import { DatabaseModule } from '@app/persistence';
 import { ServiceKitModule } from '@app/service-kit';
 import { EmailSender } from './notifications/email-sender';
@@ -16,6 +17,7 @@ import { SERVICE_NAME } from './service-name';
     ConfigModule.forRoot({ ignoreEnvFile: true, load: [notificationsConfig] }), // this app's own variables (.env is read by tracing.ts)
     ServiceKitModule.forRoot({ serviceName: SERVICE_NAME }), // logs, /metrics, /health, correlation ids, /admin
     MessagingModule.forRoot({ serviceName: SERVICE_NAME }),
+    MessagingTransportModule.forRoot(), // @MessagePattern handlers (main.ts connects the transport) and clients
     DatabaseModule.forRoot(), // PostgreSQL (DATABASE_URL) or the embedded one; migrations from apps/notifications/migrations
   ],
   controllers: [NotificationsController],

@@ -1,11 +1,11 @@
 // The order service: HTTP API, its database (orders + outbox + inbox), and the messaging it needs.
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { MessagingModule } from '@app/messaging';
+import { MessagingClientsModule, MessagingModule, MessagingTransportModule } from '@app/messaging';
 import { DatabaseModule } from '@app/persistence';
 import { ServiceKitModule } from '@app/service-kit';
 import { NotificationOutcomeHandler } from './orders/notification-outcome.handler';
-import { OrdersController } from './orders/orders.controller';
+import { NOTIFICATIONS, OrdersController } from './orders/orders.controller';
 import { OrdersService } from './orders/orders.service';
 import { ordersConfig } from './orders-config';
 import { SERVICE_NAME } from './service-name';
@@ -15,9 +15,11 @@ import { SERVICE_NAME } from './service-name';
     ConfigModule.forRoot({ ignoreEnvFile: true, load: [ordersConfig] }), // this app's own variables (.env is read by tracing.ts)
     ServiceKitModule.forRoot({ serviceName: SERVICE_NAME }), // logs, /metrics, /health, correlation ids, /admin
     MessagingModule.forRoot({ serviceName: SERVICE_NAME }),
+    MessagingTransportModule.forRoot(), // @EventPattern handlers (main.ts connects the transport) and clients
+    MessagingClientsModule.register([{ name: NOTIFICATIONS, timeoutMs: 3000 }]), // asks notifications (request/reply)
     DatabaseModule.forRoot(), // PostgreSQL (DATABASE_URL) or the embedded one; migrations from apps/orders/migrations
   ],
-  controllers: [OrdersController],
-  providers: [OrdersService, NotificationOutcomeHandler],
+  controllers: [OrdersController, NotificationOutcomeHandler],
+  providers: [OrdersService],
 })
 export class OrdersAppModule {}

@@ -13,6 +13,7 @@ export {
   type NotificationChannel,
   type NotificationChannelKind,
 } from './notifications/notification-channel';
+export type { NotificationStatusReply } from './notifications/notification-status-request';
 
 export { IsUuidField } from './types/is-uuid-field';
 export { IsIsoDateTimeWithOffset, isIsoDateTimeWithOffset } from './types/is-iso-date-time-with-offset';

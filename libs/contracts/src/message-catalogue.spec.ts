@@ -49,6 +49,7 @@ describe('discoverMessages', () => {
   it('finds the sample contracts in their domain folders, and no field type', () => {
     expect(discoverMessages().map(({ module, exportName }) => `${module}#${exportName}`)).toEqual([
       'notifications/notification-sent#NotificationSent',
+      'notifications/notification-status-request#NotificationStatusRequest',
       'orders/order-created#OrderCreated',
     ]);
   });

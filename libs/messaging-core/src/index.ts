@@ -19,13 +19,16 @@ export {
   envPort,
   envString,
   envUrl,
+  envUrlList,
   PORT_RANGE,
+  splitUrlList,
+  urlListProblem,
   urlProblem,
   type Env,
   type IntegerRange,
   type UrlForm,
 } from './config/env';
-export { redactUrl } from './config/redact-url';
+export { redactUrl, redactUrlList } from './config/redact-url';
 export { checkMessage, validateMessage, type ValidateMessageOptions } from './validation/validate-message';
 export { classTransformerMetadata } from './validation/class-transformer-metadata';
 export {

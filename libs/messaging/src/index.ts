@@ -5,13 +5,16 @@ export { MessagingModule, type MessagingModuleAsyncOptions } from './messaging.m
 export {
   AMQP_URL_FORM,
   amqpUrlFromEnv,
+  amqpUrlsFromEnv,
   DEFAULT_AMQP_URL,
   resolveMessagingOptions,
   type BackoffOptions,
   type DelayMode,
   type JitterMode,
   type MessagingModuleOptions,
+  type QueueLeaderLocator,
   type QueueType,
+  type QuorumOptions,
   type ResolvedMessagingOptions,
   type ResolvedRetry,
   type RetryOptions,
@@ -23,7 +26,7 @@ export { AmqpConnection } from './connection/amqp-connection';
 // Handlers
 export { MessageHandler, type MessageHandlerOptions } from './handlers/message-handler.decorator';
 export { Ctx, Payload } from './handlers/message-params';
-export type { HandlerDefinition } from './handlers/handler-definition';
+export type { HandlerDefinition, HandlerKind } from './handlers/handler-definition';
 export { MessageContext, type MessageContextResources, type MessageTransaction } from './consuming/message-context';
 export { Retryable, type RetryableOptions } from './retry/retryable.decorator';
 export { Idempotent, type IdempotentOptions, type IdempotencyStoreKind } from './idempotency/idempotent.decorator';
@@ -42,10 +45,21 @@ export { RedeliveryLimitError } from './errors/redelivery-limit-error';
 
 // The publish pipeline
 export { MessagePublisher, type PublishReceipt } from './publishing/message-publisher';
+export { OUTBOX_WRITER, type OutboxWriter } from './publishing/outbox-writer';
 export { PUBLISH_STEPS, PublishPipeline, type PublishPipelineRun } from './publishing/publish-pipeline';
 export { PublishStep, type NextPublishStep, type PublishStepName, type PublishStepPlacement } from './publishing/publish-step';
 export { Publication, type PublishDestination } from './publishing/publication';
 export type { OutgoingMessage, PublishOptions } from './publishing/outgoing-message';
+
+// The Nest microservices transport (@EventPattern, @MessagePattern) and its client (ClientProxy: emit, send)
+export { MessagingTransportModule, MessagingClientsModule } from './transport/messaging-transport.module';
+export { MessagingTransport, MESSAGING_TRANSPORT } from './transport/messaging-transport';
+export { MessagingClient, type TransactionalEmitter } from './transport/messaging-client';
+export { MessagingClientFactory, type MessagingClientOptions } from './transport/messaging-client-factory';
+export { MessageCatalogue } from './transport/message-catalogue';
+export { RequestFailedError, RequestTimeoutError } from './transport/request-errors';
+export type { ReplyError } from './transport/reply-packet';
+export { DEFAULT_REQUEST_TIMEOUT_MS, type MessagingTransportOptions } from './transport/transport-options';
 
 // Dead letters and faults
 export { Fault, faultOf } from './dead-letter/fault';
@@ -61,12 +75,17 @@ export {
   type DeadLetterDetails,
   type DeadLetterGroup,
   type DeadLetterListing,
+  type DeadLetterSummaries,
+  type DeadLetterSummary,
+  type EditedCopy,
   type ReplayProgress,
   type ReplayResult,
   type ReplaySelector,
   type ReplaySkip,
 } from './dead-letter/dead-letter-admin';
 export { errorMessage } from './dead-letter/dead-letter-headers';
+export { DeadLetterEditor, DeadLetterEditRefusedError, type HandlerContract } from './dead-letter/dead-letter-editor';
+export { maskedForEditing, restoreMasked } from './dead-letter/edited-body';
 
 // Correlation, tracing, topology, lifecycle, health, instrumentation
 export {
@@ -93,4 +112,5 @@ export type {
   InstrumentationSamplers,
   MessagingInstrumentation,
   PublishInstrumentation,
+  SagaInFlight,
 } from './instrumentation/messaging-instrumentation';

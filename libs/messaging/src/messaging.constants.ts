@@ -9,7 +9,12 @@ export const IDEMPOTENT_METADATA = 'messaging:idempotent';
 export const CONSUME_STEP_METADATA = 'messaging:consume-step';
 export const PUBLISH_STEP_METADATA = 'messaging:publish-step';
 export const READINESS_CHECK_METADATA = 'messaging:readiness-check';
-/** The positional parameters (message, context) of a handler that declares none with decorators. */
-export const POSITIONAL_PARAMS_METADATA = 'messaging:positional-params';
+/**
+ * A handler's parameters as the library reads them: positional (message, context) when it declares none with
+ * decorators, else its declared ones with @nestjs/microservices' @Ctx() read as the library's.
+ */
+export const HANDLER_PARAMS_METADATA = 'messaging:handler-params';
 /** `ExecutionContext.getType()` of a message handler, for interceptors and guards that treat messages apart. */
 export const MESSAGE_CONTEXT_TYPE = 'amqp';
+/** `ExecutionContext.getType()` of an @EventPattern or @MessagePattern handler, as in any Nest microservice. */
+export const RPC_CONTEXT_TYPE = 'rpc';

@@ -13,6 +13,7 @@ import { AmqpConnection } from './connection/amqp-connection';
 import { ConsumePipeline, CONSUME_STEPS } from './consuming/consume-pipeline';
 import { ConsumerSupervisor } from './consuming/consumer-supervisor';
 import { DeadLetterAdmin } from './dead-letter/dead-letter-admin';
+import { DeadLetterEditor } from './dead-letter/dead-letter-editor';
 import { Dependencies } from './dependencies/dependencies';
 import { HandlerDiscovery } from './handlers/handler-discovery';
 import { HandlerInvokerFactory } from './handlers/handler-invoker-factory';
@@ -62,7 +63,9 @@ export class MessagingModule {
       Dependencies,
       ShutdownSequence,
       DeadLetterAdmin,
+      DeadLetterEditor,
       DelayScheduler,
+      HandlerDiscovery,
     ];
     return {
       module: MessagingModule,
@@ -98,6 +101,7 @@ export class MessagingModule {
         MessagePublisher,
         ShutdownSequence,
         DeadLetterAdmin,
+        DeadLetterEditor,
         BrokerReadiness,
         ConsumersReadiness,
       ],

@@ -1,6 +1,6 @@
 // Public API of the service kit: what a service needs around its messaging (logs, metrics, health, correlation,
-// the admin API, graceful shutdown, a start that stops on a configuration error with one line), each an explicit
-// module, and ServiceKitModule to import them together. Tracing (and the .env file) has its own light entry point:
+// the admin API and console, the state of circuit breakers, graceful shutdown, a start that stops on a configuration
+// error with one line), each an explicit module, and ServiceKitModule to import them together. Tracing (and the .env file) has its own light entry point:
 // @app/service-kit/tracing.
 export { ServiceKitModule, type ServiceKitOptions } from './service-kit.module';
 export {
@@ -26,6 +26,10 @@ export { DependencyOutageFilter, type OutageOptions, type OutageResponseBody } f
 export { AdminModule, resolveAdminOptions } from './admin/admin.module';
 export { AdminTokenGuard, type AdminOptions } from './admin/admin-token.guard';
 export { DeadLetterAdminController } from './admin/dead-letter-admin.controller';
+export { ConsoleApiController } from './admin/console/console-api.controller';
+export { ConsoleController } from './admin/console/console.controller';
+export { CircuitsModule } from './circuits/circuits.module';
+export { CIRCUIT_STATES, CircuitRegistry, type CircuitHandle, type CircuitReport, type CircuitState } from './circuits/circuit-registry';
 export { loadEnvFile, type LoadEnvFileOptions } from './config/load-env-file';
 export { exitOnConfigError, exitWithConfigError, PROCESS_EXIT_IO, type ExitIo } from './lifecycle/exit-on-config-error';
 export { RUN_SERVICE_OPTIONS, runService } from './lifecycle/run-service';

@@ -1,11 +1,13 @@
 // ServiceKitModule: what a service needs around its messaging, in one import: structured logs, metrics at /metrics,
 // health at /health/live and /health/ready, a correlation id per HTTP request, the input limits on request bodies,
-// and the dead-letter admin API. Each part can be left out here, or imported alone (LoggingModule, MetricsModule,
-// HealthModule, CorrelationModule, InputLimitsModule, AdminModule). Tracing starts before Nest loads (startTracing, from @app/service-kit/tracing), and graceful
+// the dead-letter admin API and the operator console, and the registry of circuit breakers (CircuitsModule). Each
+// part can be left out here, or imported alone (LoggingModule, MetricsModule, HealthModule, CorrelationModule,
+// InputLimitsModule, AdminModule). Tracing starts before Nest loads (startTracing, from @app/service-kit/tracing), and graceful
 // shutdown is wired in main.ts (enableGracefulShutdown). OutageModule answers 503 for a dependency outage.
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
 import type { AdminOptions } from './admin/admin-token.guard';
+import { CircuitsModule } from './circuits/circuits.module';
 import { CorrelationModule } from './correlation/correlation.module';
 import { HealthModule } from './health/health.module';
 import { InputLimitsModule, type InputLimitsOptions } from './input-limits/input-limits.module';
@@ -31,7 +33,10 @@ export interface ServiceKitOptions {
    * defaults of DEFAULT_INPUT_LIMITS; false leaves bodies to Nest's own parser.
    */
   inputLimits?: InputLimitsOptions | false;
-  /** The dead-letter admin API under /admin/dead-letters. Default on (refusing every request until a token is set). */
+  /**
+   * The dead-letter admin API under /admin/dead-letters and the operator console at /admin. Default on (refusing every
+   * request for data until a token is set).
+   */
   admin?: AdminOptions | false;
   /**
    * A request that fails because a dependency is unavailable (the database, Redis) is answered 503 with Retry-After
@@ -43,7 +48,7 @@ export interface ServiceKitOptions {
 @Module({})
 export class ServiceKitModule {
   static forRoot(options: ServiceKitOptions): DynamicModule {
-    const imports: Array<DynamicModule | typeof MetricsModule> = [];
+    const imports: Array<DynamicModule | typeof MetricsModule | typeof CircuitsModule> = [CircuitsModule];
     if (options.logging !== false) imports.push(LoggingModule.forRoot({ ...(options.logging ?? {}), serviceName: options.serviceName }));
     if (options.metrics !== false) imports.push(MetricsModule);
     if (options.health !== false) imports.push(HealthModule);

@@ -2,8 +2,7 @@
 // (as transient errors, so messages wait in the delay ladder instead of hammering it).
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { TransientError } from '@app/messaging';
-import { MessagingMetrics } from '@app/service-kit';
-import { Gauge } from 'prom-client';
+import { CircuitRegistry, type CircuitState as ReportedState } from '@app/service-kit';
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleType, type CircuitBreakerPolicy } from 'cockatiel';
 import { notificationsConfig, type NotificationsConfig } from '../notifications-config';
 import { ProviderUnavailableError, SandboxEmailProvider, type EmailMessage, type EmailReceipt } from './sandbox-email-provider';
@@ -12,6 +11,13 @@ export class CircuitOpenError extends TransientError {
   override readonly name = 'CircuitOpenError';
 }
 
+const REPORTED_STATES: Record<CircuitState, ReportedState> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Open]: 'open',
+  [CircuitState.Isolated]: 'isolated',
+};
+
 @Injectable()
 export class EmailSender {
   private readonly logger = new Logger('Notifications');
@@ -19,28 +25,18 @@ export class EmailSender {
 
   constructor(
     private readonly provider: SandboxEmailProvider,
-    metrics: MessagingMetrics,
+    circuits: CircuitRegistry,
     @Inject(notificationsConfig.KEY) config: NotificationsConfig,
   ) {
     this.breaker = circuitBreaker(handleType(ProviderUnavailableError), {
       halfOpenAfter: config.circuitHalfOpenAfterMs,
       breaker: new ConsecutiveBreaker(config.circuitFailureThreshold),
     });
-    this.breaker.onStateChange((state) =>
-      this.logger.warn({ event: 'circuit.state_changed', circuit: 'email-provider', state: CircuitState[state] }),
-    );
-    const breaker = this.breaker;
-    new Gauge({
-      name: 'circuit_breaker_state',
-      help: 'State of a circuit breaker: 0 closed, 1 half-open, 2 open, 3 isolated',
-      labelNames: ['circuit'] as const,
-      registers: [metrics.registry],
-      collect() {
-        const value = { [CircuitState.Closed]: 0, [CircuitState.HalfOpen]: 1, [CircuitState.Open]: 2, [CircuitState.Isolated]: 3 }[
-          breaker.state
-        ];
-        this.set({ circuit: 'email-provider' }, value);
-      },
+    // Reported to the service kit: the admin console shows it, /metrics exports it as circuit_breaker_state.
+    const circuit = circuits.register('email-provider');
+    this.breaker.onStateChange((state) => {
+      circuit.set(REPORTED_STATES[state]);
+      this.logger.warn({ event: 'circuit.state_changed', circuit: circuit.name, state: CircuitState[state] });
     });
   }
 

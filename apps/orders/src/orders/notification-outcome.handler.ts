@@ -1,20 +1,23 @@
 // Follows each order's notification: notification.sent marks it NOTIFIED; the fault of its order.created
-// (dead-lettered by the notifier) marks it NOTIFICATION_FAILED, the compensation.
-import { Injectable, Logger } from '@nestjs/common';
+// (dead-lettered by the notifier) marks it NOTIFICATION_FAILED, the compensation. The first is written with the Nest
+// microservices decorators (@EventPattern, @Payload, @Ctx), the second with @MessageHandler: both run through the same
+// consume pipeline, from queues of the same shape (orders.notification.sent, orders.fault.order.created).
+import { Controller, Logger } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { NotificationSent, OrderCreated } from '@app/contracts';
 import { Fault, faultOf, Idempotent, MessageContext, MessageHandler } from '@app/messaging';
 import { isUUID } from 'class-validator';
 import { OrdersService } from './orders.service';
 
-@Injectable()
+@Controller() // Nest takes @EventPattern handlers from controllers
 export class NotificationOutcomeHandler {
   private readonly logger = new Logger('Orders');
 
   constructor(private readonly orders: OrdersService) {}
 
-  @MessageHandler(NotificationSent)
+  @EventPattern(NotificationSent)
   @Idempotent()
-  async onNotificationSent(event: NotificationSent, context: MessageContext): Promise<void> {
+  async onNotificationSent(@Payload() event: NotificationSent, @Ctx() context: MessageContext): Promise<void> {
     if (await this.orders.settle(context.transaction, event.orderId, 'NOTIFIED')) {
       this.logger.log({ event: 'order.notified', orderId: event.orderId, attempts: event.attempts });
     }

@@ -1,29 +1,44 @@
-// HTTP API of the order service: place an order (202 Accepted), read it back with its notification status.
+// HTTP API of the order service: place an order (202 Accepted), read it back with its notification status, and the
+// notifications sent for it, asked of the notification service (request/reply over the messaging transport).
 import {
+  BadGatewayException,
   Body,
   Controller,
+  GatewayTimeoutException,
   Get,
   Headers,
   HttpCode,
+  Inject,
   NotFoundException,
   Param,
   ParseUUIDPipe,
   Post,
   Res,
+  ServiceUnavailableException,
   UsePipes,
   ValidationPipe,
   BadRequestException,
 } from '@nestjs/common';
+import { ClientProxy, RpcException } from '@nestjs/microservices';
+import { NotificationStatusRequest, type NotificationStatusReply } from '@app/contracts';
+import { RequestTimeoutError } from '@app/messaging';
 import type { Response } from 'express';
+import { firstValueFrom } from 'rxjs';
 import { PlaceOrderRequest } from './place-order.request';
 import { OrdersService, type Order } from './orders.service';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The client of the notification service (MessagingClientsModule.register in the app module). */
+export const NOTIFICATIONS = 'NOTIFICATIONS';
+
 @Controller('orders')
 @UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
 export class OrdersController {
-  constructor(private readonly orders: OrdersService) {}
+  constructor(
+    private readonly orders: OrdersService,
+    @Inject(NOTIFICATIONS) private readonly notifications: ClientProxy,
+  ) {}
 
   @Post()
   @HttpCode(202)
@@ -45,6 +60,19 @@ export class OrdersController {
     const order = await this.orders.find(id);
     if (!order) throw new NotFoundException(`Order ${id} not found`);
     return toView(order);
+  }
+
+  /** 504 when the notification service does not answer in time, 503 when the broker is away, 502 when it fails. */
+  @Get(':id/notifications')
+  async notificationsOf(@Param('id', new ParseUUIDPipe()) id: string): Promise<NotificationStatusReply> {
+    if (!(await this.orders.find(id))) throw new NotFoundException(`Order ${id} not found`);
+    try {
+      return await firstValueFrom(this.notifications.send<NotificationStatusReply>(NotificationStatusRequest, { orderId: id }));
+    } catch (error) {
+      if (error instanceof RpcException) throw new BadGatewayException(`The notification service failed: ${error.message}`);
+      if (error instanceof RequestTimeoutError) throw new GatewayTimeoutException('The notification service did not answer in time');
+      throw new ServiceUnavailableException('The notification service cannot be reached now');
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { ConfigError, EnvConfigError } from '../errors/config-errors';
-import { envInteger, envMatching, envOneOf, envPort, envString, envUrl, urlProblem, type UrlForm } from './env';
+import { envInteger, envMatching, envOneOf, envPort, envString, envUrl, envUrlList, urlListProblem, urlProblem, type UrlForm } from './env';
 
 /** The EnvConfigError that `read` throws (fails the test if it throws none). */
 function refusal(read: () => unknown): EnvConfigError {
@@ -133,6 +133,50 @@ describe('environment readers', () => {
       expect(urlProblem('ftp://x', { schemes: ['https:'], example: 'https://collector' })).toBe(
         'must be a URL starting with https://, e.g. https://collector (its scheme is ftp:)',
       );
+    });
+  });
+
+  describe('envUrlList', () => {
+    const AMQP: UrlForm = { schemes: ['amqp:', 'amqps:'], example: 'amqp://guest:guest@127.0.0.1:5672' };
+
+    it('reads one URL as a list of one, and the nodes of a cluster separated by commas, spaces around them dropped', () => {
+      expect(envUrlList({ AMQP_URL: 'amqp://a:5672' }, 'AMQP_URL', AMQP)).toEqual(['amqp://a:5672']);
+      expect(envUrlList({ AMQP_URL: 'amqp://u:p@a:5672, amqps://u:p@b:5671 ,amqp://c' }, 'AMQP_URL', AMQP)).toEqual([
+        'amqp://u:p@a:5672',
+        'amqps://u:p@b:5671',
+        'amqp://c',
+      ]);
+      expect(envUrlList({ AMQP_URL: '' }, 'AMQP_URL', AMQP)).toBeUndefined();
+    });
+
+    it('words the refusal of a single URL as envUrl does', () => {
+      const error = refusal(() => envUrlList({ AMQP_URL: 'http://u:s3cret@a/' }, 'AMQP_URL', AMQP));
+
+      expect(error.message).toBe(
+        'AMQP_URL="http://u:***@a/" must be a URL starting with amqp:// or amqps://, e.g. amqp://guest:guest@127.0.0.1:5672 (its scheme is http:)',
+      );
+    });
+
+    it('names the wrong entry of a list, and hides every password of it', () => {
+      const error = refusal(() => envUrlList({ AMQP_URL: 'amqp://u:s3cret@a,redis://u:t0ken@b,amqp://u:s3cret@c' }, 'AMQP_URL', AMQP));
+
+      expect(error.variable).toBe('AMQP_URL');
+      expect(error.shownValue).toBe('amqp://u:***@a,redis://u:***@b,amqp://u:***@c');
+      expect(error.message).toMatch(/, or several separated by commas \(the 2nd of 3: its scheme is redis:\)$/);
+      expect(error.message).not.toMatch(/s3cret|t0ken/);
+    });
+
+    it('refuses an empty entry (a stray comma)', () => {
+      expect(refusal(() => envUrlList({ AMQP_URL: 'amqp://a,,amqp://b' }, 'AMQP_URL', AMQP)).message).toMatch(
+        /\(the 2nd of 3: it is empty\)$/,
+      );
+      expect(refusal(() => envUrlList({ AMQP_URL: ',' }, 'AMQP_URL', AMQP)).message).toMatch(/\(the 1st of 2: it is empty\)$/);
+    });
+
+    it('says what is wrong with a list given in code', () => {
+      expect(urlListProblem([], AMQP)).toMatch(/\(there is none\)$/);
+      expect(urlListProblem(['amqp://a', 'amqp://b'], AMQP)).toBeUndefined();
+      expect(urlListProblem(['amqp://a', 'x'], AMQP)).toMatch(/\(the 2nd of 2: it is not a URL\)$/);
     });
   });
 

@@ -2,7 +2,7 @@
 // one variable, counts an empty value as unset (undefined), and throws EnvConfigError naming the variable, what is
 // wrong with its value and the form it accepts. Defaults stay with the caller: `options.x ?? envInteger(...) ?? 20`.
 import { EnvConfigError } from '../errors/config-errors';
-import { redactUrl } from './redact-url';
+import { redactUrl, redactUrlList } from './redact-url';
 
 /** The environment to read: process.env, or a plain object in tests. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -73,13 +73,60 @@ export function envUrl(env: Env, name: string, form: UrlForm): string | undefine
 
 /** What is wrong with `url` for `form` ("must be a URL starting with amqp:// or amqps://, ..."), or undefined. */
 export function urlProblem(url: string, form: UrlForm): string | undefined {
+  const reason = urlFault(url, form);
+  return reason === undefined ? undefined : `${urlForm(form)} (${reason})`;
+}
+
+/**
+ * One URL of the form or several separated by commas (the nodes of a cluster: "amqp://a:5672,amqp://b:5672"), each
+ * checked as envUrl checks one; spaces around the commas are dropped. A comma inside a URL (a password) is written %2C.
+ * No password appears in an error.
+ */
+export function envUrlList(env: Env, name: string, form: UrlForm): string[] | undefined {
+  const raw = envString(env, name);
+  if (raw === undefined) return undefined;
+  const urls = splitUrlList(raw);
+  const problem = urlListProblem(urls, form);
+  if (problem) throw new EnvConfigError(name, shown(redactUrlList(urls.join(','))), problem);
+  return urls;
+}
+
+/** The URLs of a comma-separated list, trimmed (an empty entry stays, for urlListProblem to name). */
+export function splitUrlList(value: string): string[] {
+  return value.split(',').map((url) => url.trim());
+}
+
+/**
+ * What is wrong with a list of URLs for `form`, or undefined. For a list of one the words are urlProblem's; for a
+ * longer one they say which entry is wrong ("the 2nd of 3: its scheme is http:").
+ */
+export function urlListProblem(urls: readonly string[], form: UrlForm): string | undefined {
+  if (urls.length === 0) return `${urlForm(form)} (there is none)`;
+  if (urls.length === 1) return urls[0] === '' ? `${urlForm(form)} (it is empty)` : urlProblem(urls[0], form);
+  for (const [index, url] of urls.entries()) {
+    const reason = url === '' ? 'it is empty' : urlFault(url, form);
+    if (reason !== undefined) {
+      return `${urlForm(form)}, or several separated by commas (the ${ordinal(index + 1)} of ${urls.length}: ${reason})`;
+    }
+  }
+  return undefined;
+}
+
+/** Why `url` is not of the form ("its scheme is http:"), or undefined. */
+function urlFault(url: string, form: UrlForm): string | undefined {
   let scheme: string;
   try {
     scheme = new URL(url).protocol;
   } catch {
-    return `${urlForm(form)} (it is not a URL)`;
+    return 'it is not a URL';
   }
-  return form.schemes.includes(scheme) ? undefined : `${urlForm(form)} (its scheme is ${scheme})`;
+  return form.schemes.includes(scheme) ? undefined : `its scheme is ${scheme}`;
+}
+
+function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
 }
 
 function urlForm(form: UrlForm): string {

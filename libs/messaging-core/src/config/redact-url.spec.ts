@@ -1,4 +1,4 @@
-import { redactUrl } from './redact-url';
+import { redactUrl, redactUrlList } from './redact-url';
 
 describe('redactUrl', () => {
   it('hides the password of a URL', () => {
@@ -18,5 +18,13 @@ describe('redactUrl', () => {
 
   it('hides what may be a password in text that is not a URL', () => {
     expect(redactUrl('amqp://app:s3cret@rabbit:notaport')).toBe('amqp://app:***@rabbit:notaport');
+  });
+});
+
+describe('redactUrlList', () => {
+  it('hides the password of each URL of a list', () => {
+    expect(redactUrlList('amqp://a:s3cret@n1:5672, amqp://b:t0ken@n2:5672,amqp://n3')).toBe(
+      'amqp://a:***@n1:5672,amqp://b:***@n2:5672,amqp://n3',
+    );
   });
 });

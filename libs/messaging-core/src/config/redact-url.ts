@@ -12,3 +12,11 @@ export function redactUrl(url: string): string {
     return url.replace(/(\/\/[^:/@]*:).*@/, '$1***@');
   }
 }
+
+/** Each URL of a comma-separated list (the nodes of a cluster) with its password hidden. */
+export function redactUrlList(urls: string): string {
+  return urls
+    .split(',')
+    .map((url) => redactUrl(url.trim()))
+    .join(',');
+}

@@ -13,6 +13,12 @@ export interface MessageClass<T extends object = object> {
   new (): T;
   readonly messageType: string;
   readonly schemaVersion: number;
+  /**
+   * The field whose value orders the messages of this type (`static readonly orderingKey = 'orderId'`): a publisher
+   * writes it as the message's ordering key, and an ordered handler (`@MessageHandler(T, { ordered: true })`) handles
+   * the messages of one key in publish order. Optional.
+   */
+  readonly orderingKey?: string;
 }
 
 /** The data fields of a message (its methods left out): what a publisher is given. */
@@ -32,5 +38,8 @@ export function assertMessageClass(type: unknown): asserts type is MessageClass 
   }
   if (!Number.isInteger(candidate.schemaVersion) || (candidate.schemaVersion as number) < 1) {
     throw new TypeError(`${name} needs a static schemaVersion, an integer >= 1`);
+  }
+  if (candidate.orderingKey !== undefined && (typeof candidate.orderingKey !== 'string' || candidate.orderingKey === '')) {
+    throw new TypeError(`${name}'s static orderingKey must name one of its fields (e.g. "orderId")`);
   }
 }

@@ -16,6 +16,7 @@ class OrderPlaced {
 const LIBRARY_ORDER: ConsumeStepName[] = [
   'trace',
   'outcome',
+  'reply',
   'envelope',
   'decode',
   'correlation',
@@ -100,6 +101,7 @@ describe('ConsumePipeline', () => {
     expect(log).toEqual([
       'trace',
       'outcome',
+      'reply',
       'envelope',
       'decode',
       'correlation',
@@ -119,6 +121,7 @@ describe('ConsumePipeline', () => {
     expect(log).toEqual([
       'trace',
       'outcome',
+      'reply',
       'envelope',
       'tenant-check',
       'decode',
@@ -143,6 +146,7 @@ describe('ConsumePipeline', () => {
       'trace',
       'outcome',
       'after-outcome',
+      'reply',
       'envelope',
       'decode',
       'correlation',
@@ -194,7 +198,7 @@ describe('ConsumePipeline', () => {
 
     await run(pipeline, handlerFor(OrderPlaced));
 
-    expect(log).toEqual(['trace', 'outcome', 'envelope', 'decode', 'drop-test-traffic']);
+    expect(log).toEqual(['trace', 'outcome', 'reply', 'envelope', 'decode', 'drop-test-traffic']);
   });
 
   it("resolves the library's steps and discovers the application's once, for all handlers", () => {

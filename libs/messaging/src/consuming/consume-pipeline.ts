@@ -18,6 +18,7 @@ import { EnvelopeStep } from './steps/envelope.step';
 import { IdempotencyStep } from './steps/idempotency.step';
 import { InvokeStep } from './steps/invoke.step';
 import { OutcomeStep } from './steps/outcome.step';
+import { ReplyStep } from './steps/reply.step';
 import { TraceStep } from './steps/trace.step';
 import { ValidateStep } from './steps/validate.step';
 
@@ -26,6 +27,8 @@ export const CONSUME_STEPS = {
   trace: TraceStep,
   /** What follows returns: ack. Throws: retry later through the delay exchanges, or dead-letter with reasons + fault. */
   outcome: OutcomeStep,
+  /** @MessagePattern handlers: a request with a reply-to is answered with the result or the error, and acked; never retried. */
+  reply: ReplyStep,
   /** Message id, owned headers, type, schema version, redeliveries: a message of a consumer crash loop stops here. */
   envelope: EnvelopeStep,
   /** Content type, encoding, JSON object within the input limits (size, depth, strings, arrays, reserved keys). */

@@ -6,7 +6,7 @@ import type { Delivery } from './delivery';
 
 /** The library's consume steps, in pipeline order (consume-pipeline.ts lists them with what each does). */
 export type ConsumeStepName =
-  'trace' | 'outcome' | 'envelope' | 'decode' | 'correlation' | 'validate' | 'dependencies' | 'idempotency' | 'invoke';
+  'trace' | 'outcome' | 'reply' | 'envelope' | 'decode' | 'correlation' | 'validate' | 'dependencies' | 'idempotency' | 'invoke';
 
 /** Runs the rest of the pipeline; may return a promise. */
 export type NextStep = () => void | Promise<void>;

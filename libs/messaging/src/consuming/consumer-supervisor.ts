@@ -1,12 +1,15 @@
 // Starts a consumer for each handler the application declares (each pausing while a dependency of its handler is
-// down), drains them at shutdown, and answers for them: readiness, the queues they consume and their depths.
+// down), drains them at shutdown, and answers for them: readiness, the queues they consume and their depths. Handlers
+// of the Nest microservices transport join through add(), before or after the application's start.
 import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap } from '@nestjs/common';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { Dependencies } from '../dependencies/dependencies';
-import { HandlerDiscovery } from '../handlers/handler-discovery';
+import type { HandlerDefinition } from '../handlers/handler-definition';
+import { assertOneHandlerPerQueue, HandlerDiscovery } from '../handlers/handler-discovery';
 import { NO_INSTRUMENTATION, type MessagingInstrumentation } from '../instrumentation/messaging-instrumentation';
 import { MESSAGING_INSTRUMENTATION, MESSAGING_OPTIONS } from '../messaging.constants';
 import type { ResolvedMessagingOptions } from '../options/messaging-options';
+import { PartitionedConsumer } from '../ordering/partitioned-consumer';
 import { DelayScheduler } from '../retry/delay-scheduler';
 import { Topology } from '../topology/topology';
 import { ConsumePipeline } from './consume-pipeline';
@@ -21,7 +24,12 @@ export interface QueueDepth {
 @Injectable()
 export class ConsumerSupervisor implements OnApplicationBootstrap {
   private readonly logger = new Logger('Messaging');
-  private readonly consumers: MessageConsumer[] = [];
+  private readonly consumers: Array<MessageConsumer | PartitionedConsumer> = [];
+  /** Every handler it knows: discovered at the start, or added. */
+  private readonly handlers: HandlerDefinition[] = [];
+  /** Added before the start: they start with the rest. */
+  private readonly added: HandlerDefinition[] = [];
+  private started = false;
   private readonly instrumentation: MessagingInstrumentation;
   private stopping = false;
 
@@ -39,20 +47,47 @@ export class ConsumerSupervisor implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    // Discovered (and their pipelines composed) even without consuming, so that a wrong declaration fails the start.
-    const handlers = this.discovery.discover();
+    const handlers = [...this.discovery.discover(), ...this.added.splice(0)];
+    assertOneHandlerPerQueue(handlers);
+    this.started = true;
+    if (this.options.consume) this.instrumentation.setSampler('queueDepths', () => this.queueDepths());
+    await this.start(handlers);
+  }
+
+  /**
+   * Consumes handlers declared another way than @MessageHandler (the transport's @EventPattern and @MessagePattern
+   * methods) like the others: with the application's start, or at once when it has started. Throws
+   * MessagingConfigError when one of them takes a queue another handler consumes.
+   */
+  async add(handlers: readonly HandlerDefinition[]): Promise<void> {
+    if (this.stopping) return;
+    if (!this.started) {
+      assertOneHandlerPerQueue([...this.added, ...handlers]);
+      this.added.push(...handlers);
+      return;
+    }
+    assertOneHandlerPerQueue([...this.handlers, ...handlers]);
+    await this.start(handlers);
+  }
+
+  private async start(handlers: readonly HandlerDefinition[]): Promise<void> {
+    this.handlers.push(...handlers);
+    // Composed even without consuming, so that a wrong declaration fails the start.
     const pipelines = handlers.map((handler) => this.pipeline.compose(handler));
     if (!this.options.consume) return;
-    this.instrumentation.setSampler('queueDepths', () => this.queueDepths());
     for (const [index, handler] of handlers.entries()) {
-      const consumer = new MessageConsumer(handler, pipelines[index], {
+      const deps = {
         connection: this.connection,
         topology: this.topology,
         delays: this.delays,
         options: this.options,
         instrumentation: this.instrumentation.forConsumer(handler.queue, handler.messageClass.messageType),
         dependencies: this.dependencies.forHandler(handler),
-      });
+      };
+      // An ordered handler's queue is split into partitions shared among the instances (ordering/).
+      const consumer = handler.ordered
+        ? new PartitionedConsumer(handler, pipelines[index], deps, handler.ordered.partitions)
+        : new MessageConsumer(handler, pipelines[index], deps);
       this.consumers.push(consumer);
       await consumer.start();
       this.logger.log({ event: 'consumer.started', queue: handler.queue, handler: handler.name, type: handler.messageClass.messageType });
@@ -95,6 +130,11 @@ export class ConsumerSupervisor implements OnApplicationBootstrap {
       .filter((entry) => entry.waitingFor.length > 0);
   }
 
+  /** The handlers consumed so far: those of @MessageHandler, then those added (the transport's patterns). */
+  get consumedHandlers(): readonly HandlerDefinition[] {
+    return this.handlers;
+  }
+
   get queues(): string[] {
     return this.consumers.map((consumer) => consumer.queue);
   }
@@ -109,10 +149,15 @@ export class ConsumerSupervisor implements OnApplicationBootstrap {
     if (!this.connection.isConnected()) return [];
     return this.connection.withTemporaryChannel(async (channel) => {
       const depths: QueueDepth[] = [];
-      for (const queue of this.queues) {
-        const { messageCount } = await channel.checkQueue(queue);
+      for (const consumer of this.consumers) {
+        const { queue } = consumer;
+        // An ordered handler's messages are in its partitions: their sum.
+        let messages = 0;
+        for (const physical of consumer instanceof PartitionedConsumer ? consumer.queues : [queue]) {
+          messages += (await channel.checkQueue(physical)).messageCount;
+        }
         const dead = await channel.checkQueue(this.topology.names.deadLetterQueue(queue));
-        depths.push({ queue, messages: messageCount, deadLetters: dead.messageCount });
+        depths.push({ queue, messages, deadLetters: dead.messageCount });
       }
       return depths;
     });

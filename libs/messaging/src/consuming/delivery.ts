@@ -11,6 +11,11 @@ export interface DeliveryChannel {
   publish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish): Promise<void>;
   /** Gives the delivery back to its queue after a pause (its copy could not be published). */
   requeue(delivery: Delivery): Promise<void>;
+  /**
+   * Only on the partitions of an ordered handler: runs the delivery again after `delayMs`, in place of a copy through
+   * the delay exchanges (which would come back behind later messages of its key); `countsAttempt` false for a deferral.
+   */
+  retryInPlace?(delivery: Delivery, delayMs: number, countsAttempt: boolean): void;
 }
 
 export class Delivery {
@@ -18,6 +23,8 @@ export class Delivery {
   body: unknown;
   /** The validated message, an instance of the handler's class (the validate step). */
   message: object | undefined;
+  /** What the handler returned (an Observable's last value): the reply of a @MessagePattern handler. */
+  result: unknown;
   /** The idempotency step found the message already handled: the handler was not called. */
   duplicate = false;
   /** performance.now() when it arrived. */

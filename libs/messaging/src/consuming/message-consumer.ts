@@ -12,6 +12,7 @@ import type { HandlerDefinition } from '../handlers/handler-definition';
 import type { ConsumerInstrumentation } from '../instrumentation/messaging-instrumentation';
 import type { ResolvedMessagingOptions } from '../options/messaging-options';
 import type { DelayScheduler } from '../retry/delay-scheduler';
+import { clusterTolerantChannel } from '../topology/cluster-tolerant-channel';
 import type { Topology } from '../topology/topology';
 import { AckBatcher } from './ack-batcher';
 import type { ConsumePipelineRun } from './consume-pipeline';
@@ -87,14 +88,17 @@ export class MessageConsumer implements DeliveryChannel {
         this.trust = undefined;
         this.acks.discard();
         this.acks = this.newAckBatcher();
-        await topology.declareHandlerQueue(channel, {
+        // Its dead-letter queue (classic, on one node) may be down on a cluster: that must not keep the consumer away.
+        const declaring = clusterTolerantChannel(channel, this.deps.connection);
+        await topology.declareHandlerQueue(declaring, {
           queue,
           messageType: messageClass.messageType,
           queueType: options.queueType,
+          quorum: options.quorum,
           // The broker's own limit is a backstop behind the library's guard, which dead-letters with reasons first.
           deliveryLimit: options.maxRedeliveries + 2,
         });
-        await topology.declareDelaysFor(channel, queue, await delays.mechanism());
+        await topology.declareDelaysFor(declaring, queue, await delays.mechanism());
       },
     });
     this.channel.on('error', (error: Error) => {

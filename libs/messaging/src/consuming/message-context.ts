@@ -54,6 +54,8 @@ export class MessageContext {
     readonly handler: string,
     /** Which counter headers can be believed on this consumer's deliveries (see owned-headers.ts). */
     trust: HeaderTrust = DEFAULT_HEADER_TRUST,
+    /** The attempt of a delivery an ordered handler retries in place: no header can carry it, the delivery never left. */
+    attemptInPlace?: number,
   ) {
     const { properties } = raw;
     const headers = properties.headers ?? {};
@@ -65,7 +67,7 @@ export class MessageContext {
     const owned = readOwnedHeaders(raw, trust);
     if (owned.problems.length > 0) headerProblems.set(this, owned.problems);
     this.schemaVersion = owned.schemaVersion;
-    this.attempt = owned.attempt;
+    this.attempt = attemptInPlace ?? owned.attempt;
     this.redeliveries = owned.redeliveries;
     this.publishedAt = typeof properties.timestamp === 'number' ? new Date(properties.timestamp * 1000) : undefined;
   }
@@ -86,6 +88,11 @@ export class MessageContext {
   /** Headers as received. */
   get headers(): Readonly<Record<string, unknown>> {
     return this.raw.properties.headers ?? {};
+  }
+
+  /** The message's type: what a Nest microservice's context calls its pattern (as RmqContext.getPattern() does). */
+  getPattern(): string {
+    return this.messageType;
   }
 
   /** The raw amqplib message, for the rare case that needs it. Never ack or nack it yourself: the library does. */

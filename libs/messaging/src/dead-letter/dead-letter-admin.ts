@@ -85,6 +85,42 @@ export interface DeadLetterDetails {
   json?: unknown;
 }
 
+/** One dead letter as a list shows it: its ids and its failure, without its body. */
+export interface DeadLetterSummary {
+  messageId: string;
+  messageType: string;
+  errorType: string;
+  errorMessage: string;
+  /** Deliveries it had when it was dead-lettered. */
+  attempts?: number;
+  firstFailedAt?: string;
+  lastFailedAt?: string;
+  /** The queue it failed in. */
+  originalQueue?: string;
+  /** How often it was replayed before (and failed again). */
+  replayCount?: number;
+  /** Size of its body in bytes. */
+  bytes: number;
+}
+
+export interface DeadLetterSummaries {
+  queue: string;
+  total: number;
+  browsed: number;
+  truncated: boolean;
+  /** In queue order, oldest first. */
+  letters: DeadLetterSummary[];
+}
+
+/** What replaces a dead letter's body (and its type and headers, when given) in an edited replay. */
+export interface EditedCopy {
+  content: Buffer;
+  /** The AMQP type of the copy; default the dead letter's. */
+  messageType?: string;
+  /** Headers set on the copy over the dead letter's own (failure headers are left out either way). */
+  headers?: Record<string, unknown>;
+}
+
 /** Exactly one of the three. */
 export interface ReplaySelector {
   ids?: string[];
@@ -177,6 +213,17 @@ export class DeadLetterAdmin {
     };
   }
 
+  /** Each dead letter's ids and failure (no bodies), oldest first; every message stays in the queue. */
+  async summaries(queue: string, options: { limit?: number } = {}): Promise<DeadLetterSummaries> {
+    const name = await this.resolveQueue(queue);
+    const letters: DeadLetterSummary[] = [];
+    const { total, browsed } = await this.browse(name, options.limit ?? DEFAULT_BROWSE_LIMIT, (message) => {
+      letters.push(summaryOf(message));
+      return false;
+    });
+    return { queue: name, total, browsed, truncated: browsed < total, letters };
+  }
+
   /** One dead letter in full; it stays in the queue. Throws DeadLetterNotFoundError. */
   async show(queue: string, messageId: string, options: { limit?: number } = {}): Promise<DeadLetterDetails> {
     const name = await this.resolveQueue(queue);
@@ -218,11 +265,114 @@ export class DeadLetterAdmin {
     const name = await this.resolveQueue(queue);
     const result: ReplayResult = { queue: name, examined: 0, replayed: 0, skipped: 0, skips: [], notFound: [] };
     const seenIds = new Set<string>();
+    await this.withReplayPublisher(name, (publish) =>
+      this.temporary(async (channel) => {
+        const { messageCount: total } = await channel.checkQueue(name);
+        while (result.examined < total && !result.interrupted) {
+          const message = await channel.get(name, { noAck: false });
+          if (!message) break;
+          result.examined++;
+          const messageId = headerText(message.properties.messageId) ?? '';
+          if (matches(message)) {
+            seenIds.add(messageId);
+            const target = originalQueueOf(message);
+            if (!target) {
+              result.skips.push({ messageId, reason: `no ${MessageHeaders.originalQueue} header` });
+            } else {
+              try {
+                if (await publish(target, message.content, replayProperties(message))) {
+                  channel.ack(message);
+                  result.replayed++;
+                } else {
+                  result.skips.push({ messageId, reason: `queue "${target}" does not exist` });
+                }
+              } catch (error) {
+                result.interrupted = `re-publish of "${messageId}" to "${target}" was not confirmed: ${errorText(error)}`;
+                result.skips.push({ messageId, reason: result.interrupted });
+              }
+            }
+          }
+          onProgress?.(result.examined, total, result.replayed);
+        }
+      }),
+    );
+    result.skipped = result.skips.length;
+    result.notFound = (selector.ids ?? []).filter((id) => !seenIds.has(id));
+    return result;
+  }
+
+  /**
+   * Replaces one dead letter by a new attempt with another body. `edit` gets the dead letter and returns its copy's
+   * body (it throws to refuse, and the dead letter stays as it was); the copy goes to the queue the message failed in,
+   * as a replay does, and the dead letter is removed only once the broker has confirmed the copy.
+   */
+  async replayEdited(
+    queue: string,
+    messageId: string,
+    edit: (letter: Message) => EditedCopy | Promise<EditedCopy>,
+    options: { limit?: number } = {},
+  ): Promise<ReplayResult> {
+    const name = await this.resolveQueue(queue);
+    return this.withReplayPublisher(name, (publish) =>
+      this.temporary(async (channel) => {
+        const { messageCount: total } = await channel.checkQueue(name);
+        let examined = 0;
+        while (examined < Math.min(total, options.limit ?? DEFAULT_BROWSE_LIMIT)) {
+          const message = await channel.get(name, { noAck: false });
+          if (!message) break;
+          examined++;
+          if (message.properties.messageId !== messageId) continue;
+          const target = originalQueueOf(message);
+          if (!target) throw new DeadLetterNotFoundError(`Dead letter "${messageId}" has no ${MessageHeaders.originalQueue} header`);
+          const copy = await edit(message);
+          const properties = replayProperties(message);
+          const edited: Options.Publish = {
+            ...properties,
+            type: copy.messageType ?? properties.type,
+            contentType: 'application/json',
+            contentEncoding: undefined,
+            headers: { ...(properties.headers as Record<string, unknown>), ...copy.headers },
+          };
+          const result: ReplayResult = { queue: name, examined, replayed: 0, skipped: 0, skips: [], notFound: [] };
+          try {
+            if (await publish(target, copy.content, edited)) {
+              channel.ack(message);
+              result.replayed = 1;
+            } else {
+              result.skips.push({ messageId, reason: `queue "${target}" does not exist` });
+            }
+          } catch (error) {
+            result.interrupted = `re-publish of "${messageId}" to "${target}" was not confirmed: ${errorText(error)}`;
+            result.skips.push({ messageId, reason: result.interrupted });
+          }
+          result.skipped = result.skips.length;
+          return result;
+        }
+        throw new DeadLetterNotFoundError(`No dead letter with message id "${messageId}" in "${name}"`);
+      }),
+    );
+  }
+
+  /** Deletes every message of the dead-letter queue; returns how many. */
+  async purge(queue: string): Promise<number> {
+    const name = await this.resolveQueue(queue);
+    const { messageCount } = await this.temporary((channel) => channel.purgeQueue(name));
+    return messageCount;
+  }
+
+  /**
+   * Runs `work` with a confirm channel that publishes a dead letter's copy to a queue and resolves true once the broker
+   * confirmed it, false when the queue does not exist. Mandatory: a copy for a queue that no longer exists comes back
+   * (basic.return, before its confirm) instead of being confirmed and dropped, which would lose the dead letter when it
+   * is acked.
+   */
+  private async withReplayPublisher<T>(
+    queue: string,
+    work: (publish: (target: string, content: Buffer, properties: Options.Publish) => Promise<boolean>) => Promise<T>,
+  ): Promise<T> {
     let returned = false;
-    // Mandatory: a copy for a queue that no longer exists comes back (basic.return, before its confirm) instead of
-    // being confirmed and dropped, which would lose the dead letter when it is acked.
     const publisher = this.connection.createChannel({
-      name: `dead-letter-replay:${name}`,
+      name: `dead-letter-replay:${queue}`,
       confirm: true,
       // eslint-disable-next-line @typescript-eslint/require-await -- the promise form of amqp-connection-manager's setup (the other takes a callback)
       setup: async (channel: ManagedChannel) => {
@@ -234,56 +384,14 @@ export class DeadLetterAdmin {
     publisher.on('error', () => undefined); // setup cannot fail; publish failures reject below
     try {
       await publisher.waitForConnect();
-      await this.temporary(async (channel) => {
-        const { messageCount: total } = await channel.checkQueue(name);
-        while (result.examined < total && !result.interrupted) {
-          const message = await channel.get(name, { noAck: false });
-          if (!message) break;
-          result.examined++;
-          const messageId = headerText(message.properties.messageId) ?? '';
-          if (matches(message)) {
-            seenIds.add(messageId);
-            // Dead letters the broker made itself (the quorum delivery-limit backstop) name their queue in x-first-death-queue.
-            const headers = message.properties.headers ?? {};
-            const target = headerText(headers[MessageHeaders.originalQueue]) ?? headerText(headers[MessageHeaders.firstDeathQueue]);
-            if (!target) {
-              result.skips.push({ messageId, reason: `no ${MessageHeaders.originalQueue} header` });
-            } else {
-              returned = false;
-              try {
-                await publisher.publish('', target, message.content, {
-                  ...replayProperties(message),
-                  mandatory: true,
-                  timeout: this.options.publishTimeoutMs,
-                });
-                if (returned) {
-                  result.skips.push({ messageId, reason: `queue "${target}" does not exist` });
-                } else {
-                  channel.ack(message);
-                  result.replayed++;
-                }
-              } catch (error) {
-                result.interrupted = `re-publish of "${messageId}" to "${target}" was not confirmed: ${errorText(error)}`;
-                result.skips.push({ messageId, reason: result.interrupted });
-              }
-            }
-          }
-          onProgress?.(result.examined, total, result.replayed);
-        }
+      return await work(async (target, content, properties) => {
+        returned = false;
+        await publisher.publish('', target, content, { ...properties, mandatory: true, timeout: this.options.publishTimeoutMs });
+        return !returned;
       });
     } finally {
       await publisher.close().catch(() => undefined);
     }
-    result.skipped = result.skips.length;
-    result.notFound = (selector.ids ?? []).filter((id) => !seenIds.has(id));
-    return result;
-  }
-
-  /** Deletes every message of the dead-letter queue; returns how many. */
-  async purge(queue: string): Promise<number> {
-    const name = await this.resolveQueue(queue);
-    const { messageCount } = await this.temporary((channel) => channel.purgeQueue(name));
-    return messageCount;
   }
 
   /**
@@ -375,6 +483,34 @@ export function replayHeaders(headers: Record<string, unknown>, now = new Date()
     [ReplayHeaders.replayedAt]: now.toISOString(),
     [ReplayHeaders.replayCount]: Number.isInteger(previous) && previous > 0 ? previous + 1 : 1,
   };
+}
+
+/**
+ * The queue a dead letter failed in. Dead letters the broker made itself (the quorum delivery-limit backstop) name it
+ * in x-first-death-queue.
+ */
+export function originalQueueOf(message: Message): string | undefined {
+  const headers = message.properties.headers ?? {};
+  return headerText(headers[MessageHeaders.originalQueue]) ?? headerText(headers[MessageHeaders.firstDeathQueue]);
+}
+
+function summaryOf(message: Message): DeadLetterSummary {
+  const headers = message.properties.headers ?? {};
+  const attempts = Number(headerText(headers[MessageHeaders.attempts]));
+  const replays = Number(headerText(headers[ReplayHeaders.replayCount]));
+  const summary: DeadLetterSummary = {
+    messageId: headerText(message.properties.messageId) ?? '',
+    messageType: headerText(message.properties.type) ?? '(none)',
+    errorType: headerText(headers[MessageHeaders.errorType]) ?? '(none)',
+    errorMessage: headerText(headers[MessageHeaders.errorMessage]) ?? '',
+    attempts: Number.isInteger(attempts) ? attempts : undefined,
+    firstFailedAt: headerText(headers[MessageHeaders.firstFailedAt]),
+    lastFailedAt: headerText(headers[MessageHeaders.lastFailedAt]),
+    originalQueue: originalQueueOf(message),
+    replayCount: Number.isInteger(replays) && replays > 0 ? replays : undefined,
+    bytes: message.content.length,
+  };
+  return Object.fromEntries(Object.entries(summary).filter(([, value]) => value !== undefined)) as unknown as DeadLetterSummary;
 }
 
 function headerText(value: unknown): string | undefined {

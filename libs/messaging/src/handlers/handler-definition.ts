@@ -4,6 +4,12 @@ import type { ErrorClassifier } from '../errors/classify-error';
 import type { IdempotentOptions } from '../idempotency/idempotent.decorator';
 import type { ResolvedRetry } from '../options/messaging-options';
 
+/**
+ * How a handler was declared: `@MessageHandler` ('message'), or through the Nest microservices transport,
+ * `@EventPattern` ('event') or `@MessagePattern` ('request': its result, or its error, is the reply to a request).
+ */
+export type HandlerKind = 'message' | 'event' | 'request';
+
 export interface HandlerDefinition {
   /** `Class.method`, for logs and the x-handler header. */
   readonly name: string;
@@ -21,4 +27,8 @@ export interface HandlerDefinition {
   readonly idempotent?: IdempotentOptions<object>;
   /** The dependencies it declared (`@MessageHandler(T, { dependsOn })`); undefined: the application's defaults. */
   readonly dependsOn?: readonly string[];
+  /** How it was declared; undefined is 'message' (@MessageHandler). */
+  readonly kind?: HandlerKind;
+  /** Present on ordered handlers (`@MessageHandler(T, { ordered })`): messages of one key in publish order. */
+  readonly ordered?: { readonly partitions: number };
 }

@@ -1,4 +1,5 @@
-// Finds the @MessageHandler methods of the application's providers and controllers, and reads each one's policies.
+// Finds the @MessageHandler methods of the application's providers and controllers, and reads each one's policies. The
+// Nest microservices transport turns its @EventPattern and @MessagePattern handlers into definitions here too (define).
 import { Inject, Injectable } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { MessagingConfigError } from '@app/messaging-core';
@@ -6,8 +7,8 @@ import type { IdempotentOptions } from '../idempotency/idempotent.decorator';
 import { IDEMPOTENT_METADATA, MESSAGE_HANDLER_METADATA, MESSAGING_OPTIONS, RETRYABLE_METADATA } from '../messaging.constants';
 import { resolveRetry, type ResolvedMessagingOptions } from '../options/messaging-options';
 import { retryableClassifier, type RetryableOptions } from '../retry/retryable.decorator';
-import { TopologyNames } from '../topology/topology-names';
-import type { HandlerDefinition } from './handler-definition';
+import { ORDERING_BUCKETS, TopologyNames } from '../topology/topology-names';
+import type { HandlerDefinition, HandlerKind } from './handler-definition';
 import type { MessageHandlerMetadata } from './message-handler.decorator';
 
 @Injectable()
@@ -30,29 +31,30 @@ export class HandlerDiscovery {
         const method = prototype[methodName];
         if (typeof method !== 'function') continue;
         const metadata = Reflect.getMetadata(MESSAGE_HANDLER_METADATA, method) as MessageHandlerMetadata | undefined;
-        if (metadata) definitions.push(this.define(instance, methodName, method, metadata));
+        if (metadata) definitions.push(this.define(instance, methodName, metadata));
       }
     }
-    const seen = new Map<string, string>();
-    for (const { queue, name } of definitions) {
-      const other = seen.get(queue);
-      if (other) {
-        throw new MessagingConfigError('queue', `handlers ${other} and ${name} both consume "${queue}"; give one a queue of its own`);
-      }
-      seen.set(queue, name);
-    }
+    assertOneHandlerPerQueue(definitions);
     return definitions;
   }
 
-  private define(instance: object, methodName: string, method: object, metadata: MessageHandlerMetadata): HandlerDefinition {
+  /**
+   * The definition of one handler method, whichever decorator declared it: its queue, and the policies of its
+   * @Retryable and @Idempotent decorators and of the module. Throws MessagingConfigError for a bad policy.
+   */
+  define(instance: object, methodName: string, metadata: MessageHandlerMetadata, kind: HandlerKind = 'message'): HandlerDefinition {
     const name = `${instance.constructor.name}.${methodName}`;
+    const method = (Object.getPrototypeOf(instance) as Record<string, object>)[methodName];
     const retryable = Reflect.getMetadata(RETRYABLE_METADATA, method) as RetryableOptions | undefined;
     const idempotent = Reflect.getMetadata(IDEMPOTENT_METADATA, method) as IdempotentOptions<object> | undefined;
     const prefetch = metadata.prefetch ?? this.options.prefetch;
     if (!Number.isInteger(prefetch) || prefetch < 1 || prefetch > 65_535) {
       throw new MessagingConfigError(`${name} prefetch`, `must be an integer from 1 to 65535, got ${String(prefetch)}`);
     }
-    const { dependsOn } = metadata;
+    const { dependsOn, queue } = metadata;
+    if (queue !== undefined && (typeof queue !== 'string' || queue === '')) {
+      throw new MessagingConfigError(`${name} queue`, `must be a queue name, got ${JSON.stringify(queue)}`);
+    }
     if (dependsOn !== undefined && (!Array.isArray(dependsOn) || !dependsOn.every((name) => typeof name === 'string' && name !== ''))) {
       throw new MessagingConfigError(`${name} dependsOn`, 'must be a list of dependency names, e.g. ["database"]');
     }
@@ -62,12 +64,42 @@ export class HandlerDiscovery {
       instance,
       methodName,
       messageClass: metadata.messageClass,
-      queue: metadata.queue ?? this.names.handlerQueue(metadata.messageClass.messageType),
+      queue: queue ?? this.names.handlerQueue(metadata.messageClass.messageType),
       prefetch,
       retry: resolveRetry(retryable, this.options.retry, `@Retryable of ${name}`),
       classifiers: [...(handlerRule ? [handlerRule] : []), ...this.options.errorClassifiers],
       idempotent,
       dependsOn,
+      kind,
+      ...orderedOf(name, metadata.ordered),
     };
+  }
+}
+
+/** Partitions of an ordered handler when none are given. */
+export const DEFAULT_PARTITIONS = 8;
+
+/** The `ordered` option resolved (absent for a handler that is not ordered); throws MessagingConfigError for a bad one. */
+function orderedOf(name: string, ordered: MessageHandlerMetadata['ordered']): Pick<HandlerDefinition, 'ordered'> {
+  if (ordered === undefined || ordered === false) return {};
+  const partitions = ordered === true ? DEFAULT_PARTITIONS : (ordered.partitions ?? DEFAULT_PARTITIONS);
+  if (!Number.isInteger(partitions) || partitions < 1 || partitions > ORDERING_BUCKETS) {
+    throw new MessagingConfigError(
+      `${name} ordered.partitions`,
+      `must be an integer from 1 to ${ORDERING_BUCKETS}, got ${String(partitions)}`,
+    );
+  }
+  return { ordered: { partitions } };
+}
+
+/** Throws MessagingConfigError when two handlers consume one queue. */
+export function assertOneHandlerPerQueue(definitions: readonly HandlerDefinition[]): void {
+  const seen = new Map<string, string>();
+  for (const { queue, name } of definitions) {
+    const other = seen.get(queue);
+    if (other) {
+      throw new MessagingConfigError('queue', `handlers ${other} and ${name} both consume "${queue}"; give one a queue of its own`);
+    }
+    seen.set(queue, name);
   }
 }

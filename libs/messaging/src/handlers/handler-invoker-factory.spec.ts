@@ -16,7 +16,7 @@ import {
   type PipeTransform,
 } from '@nestjs/common';
 import { EXCEPTION_FILTERS_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
-import { ApplicationConfig, ExternalContextCreator } from '@nestjs/core';
+import { ApplicationConfig, ExternalContextCreator, ModulesContainer } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { IsInt, IsString, Min } from 'class-validator';
 import { of, type Observable } from 'rxjs';
@@ -25,6 +25,8 @@ import { MessageContext } from '../consuming/message-context';
 import { HandlerInvokerFactory, type HandlerInvoker } from './handler-invoker-factory';
 import { MessageHandler } from './message-handler.decorator';
 import { Ctx, Payload, type ParamsMetadata } from './message-params';
+import { Ctx as NestCtx, EventPattern, MessagePattern, Payload as NestPayload } from '@nestjs/microservices';
+import { Controller } from '@nestjs/common';
 
 class OrderPlaced {
   static readonly messageType = 'order.placed';
@@ -89,6 +91,12 @@ class OrderHandlers {
     this.calls.push({ method: 'swapped', args: [context, message] });
   }
 
+  /** @nestjs/microservices' own @Payload() and @Ctx(): they mean what the library's do. */
+  @MessageHandler(OrderPlaced)
+  nestParams(@NestCtx() context: MessageContext, @NestPayload() message: OrderPlaced): void {
+    this.calls.push({ method: 'nestParams', args: [context, message] });
+  }
+
   @MessageHandler(OrderPlaced)
   orderIdOnly(@Payload('orderId') orderId: string): void {
     this.calls.push({ method: 'orderIdOnly', args: [orderId] });
@@ -141,7 +149,7 @@ async function startApp(configure: (app: INestApplication) => void = () => undef
   const app = moduleRef.createNestApplication();
   configure(app);
   await app.init();
-  const factory = new HandlerInvokerFactory(app.get(ExternalContextCreator), app.get(ApplicationConfig));
+  const factory = new HandlerInvokerFactory(app.get(ExternalContextCreator), app.get(ApplicationConfig), app.get(ModulesContainer));
   const handlers = app.get(OrderHandlers);
   const invokerOf = (methodName: Method): HandlerInvoker =>
     factory.create(handlerFor(OrderPlaced, { instance: handlers, methodName, name: `OrderHandlers.${methodName}` }));
@@ -196,6 +204,17 @@ describe('HandlerInvokerFactory', () => {
 
     await setUp.invokerOf('swapped')(message, context);
 
+    expect(setUp.handlers.calls[0].args[0]).toBe(context);
+    expect(setUp.handlers.calls[0].args[1]).toBe(message);
+  });
+
+  it("hands @nestjs/microservices' @Ctx() the MessageContext and its @Payload() the message, directly", async () => {
+    const message = order();
+    const context = contextFor();
+
+    await setUp.invokerOf('nestParams')(message, context);
+
+    expect(create).not.toHaveBeenCalled();
     expect(setUp.handlers.calls[0].args[0]).toBe(context);
     expect(setUp.handlers.calls[0].args[1]).toBe(message);
   });
@@ -288,15 +307,17 @@ describe('HandlerInvokerFactory with a global ValidationPipe', () => {
     await setUp.app.close();
   });
 
-  it('leaves the context parameter alone, positional or @Ctx()', async () => {
+  it("leaves the context parameter alone, positional, @Ctx() or @nestjs/microservices' @Ctx()", async () => {
     const context = contextFor();
 
     await setUp.invokerOf('positional')(order(), context);
     await setUp.invokerOf('swapped')(order(), context);
+    await setUp.invokerOf('nestParams')(order(), context);
 
-    expect(setUp.handlers.calls.map((call) => call.method)).toEqual(['positional', 'swapped']);
+    expect(setUp.handlers.calls.map((call) => call.method)).toEqual(['positional', 'swapped', 'nestParams']);
     expect(setUp.handlers.calls[0].args[1]).toBe(context);
     expect(setUp.handlers.calls[1].args[0]).toBe(context);
+    expect(setUp.handlers.calls[2].args[0]).toBe(context);
   });
 
   it('still validates the payload: an invalid message does not reach the method', async () => {
@@ -324,5 +345,78 @@ describe('HandlerInvokerFactory with a global exception filter of the applicatio
     await expect(setUp.invokerOf('guardedAndFailing')(order(), contextFor())).rejects.toThrow(OutOfStock);
 
     expect(respondWithError.caught).toEqual([]);
+  });
+});
+
+/** A guard given as a class: Nest resolves it in the module of the handler's class, here a controller's. */
+@Injectable()
+class RecordContextType implements CanActivate {
+  readonly types: string[] = [];
+  canActivate(context: ExecutionContext): boolean {
+    this.types.push(context.getType<string>());
+    return true;
+  }
+}
+
+@Catch(OutOfStock)
+class ParkAtClassLevel implements ExceptionFilter {
+  catch(error: OutOfStock): string {
+    return `parked by the controller: ${error.message}`;
+  }
+}
+
+@Controller()
+@UseFilters(new ParkAtClassLevel())
+class OrderPatterns {
+  @EventPattern(OrderPlaced)
+  @UseGuards(RecordContextType)
+  onPlaced(@NestPayload('orderId') orderId: string): string {
+    return orderId;
+  }
+
+  @MessagePattern(OrderPlaced)
+  failing(@NestPayload() message: OrderPlaced): void {
+    throw new OutOfStock(message.orderId);
+  }
+
+  @MessageHandler(OrderPlaced)
+  @UseGuards(RecordContextType)
+  failingHandler(message: OrderPlaced): void {
+    throw new OutOfStock(message.orderId);
+  }
+}
+
+describe('HandlerInvokerFactory with pattern handlers on a controller', () => {
+  let app: INestApplication;
+  let factory: HandlerInvokerFactory;
+  let patterns: OrderPatterns;
+
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({ controllers: [OrderPatterns], providers: [RecordContextType] }).compile();
+    app = moduleRef.createNestApplication();
+    await app.init();
+    factory = new HandlerInvokerFactory(app.get(ExternalContextCreator), app.get(ApplicationConfig), app.get(ModulesContainer));
+    patterns = app.get(OrderPatterns);
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  const invokerOf = (methodName: keyof OrderPatterns, kind: 'event' | 'request' | 'message'): HandlerInvoker =>
+    factory.create(handlerFor(OrderPlaced, { instance: patterns, methodName, name: `OrderPatterns.${methodName}`, kind }));
+
+  it("runs a guard given as a class (resolved in the controller's module) in an 'rpc' context", async () => {
+    await expect(invokerOf('onPlaced', 'event')(order(), contextFor())).resolves.toBe('o-1');
+
+    expect(app.get(RecordContextType).types.at(-1)).toBe('rpc');
+  });
+
+  it("applies the controller's exception filters to its pattern handlers, as a Nest microservice does", async () => {
+    await expect(invokerOf('failing', 'request')(order(), contextFor())).resolves.toBe('parked by the controller: o-1');
+  });
+
+  it("leaves a @MessageHandler's errors to the outcome step, whatever its class's filters (they may answer HTTP)", async () => {
+    await expect(invokerOf('failingHandler', 'message')(order(), contextFor())).rejects.toThrow(OutOfStock);
   });
 });

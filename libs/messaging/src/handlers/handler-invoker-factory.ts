@@ -1,22 +1,17 @@
 // Builds the call of each handler method: through Nest's own context creation when the handler has any guard,
 // interceptor, pipe, filter or custom parameter of the user's (so they apply as they do to a controller), and as a
 // plain method call otherwise (Nest's context would cost ~10 µs and several promises per message for nothing).
+// @EventPattern and @MessagePattern handlers get an 'rpc' context, as in any Nest microservice, and their class's filters.
 import { Catch, Injectable, type ExceptionFilter } from '@nestjs/common';
-import {
-  EXCEPTION_FILTERS_METADATA,
-  GUARDS_METADATA,
-  INTERCEPTORS_METADATA,
-  PIPES_METADATA,
-  ROUTE_ARGS_METADATA,
-} from '@nestjs/common/constants';
-import { ApplicationConfig, ExternalContextCreator, type ParamsFactory } from '@nestjs/core';
+import { EXCEPTION_FILTERS_METADATA, GUARDS_METADATA, INTERCEPTORS_METADATA, PIPES_METADATA } from '@nestjs/common/constants';
+import { ApplicationConfig, ExternalContextCreator, ModulesContainer, type ParamsFactory } from '@nestjs/core';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { MessageContext } from '../consuming/message-context';
-import { MESSAGE_CONTEXT_TYPE, POSITIONAL_PARAMS_METADATA } from '../messaging.constants';
+import { HANDLER_PARAMS_METADATA, MESSAGE_CONTEXT_TYPE, RPC_CONTEXT_TYPE } from '../messaging.constants';
 import type { HandlerDefinition } from './handler-definition';
-import { declaredParams, directArguments, PAYLOAD_PARAM, positionalParams } from './message-params';
+import { declaredParams, directArguments, PAYLOAD_PARAM, positionalParams, withLibraryContext } from './message-params';
 
-/** Calls a handler with its validated message; the result may be a promise. */
+/** Calls a handler with its validated message; the result (an Observable's last value) may be a promise. */
 export type HandlerInvoker = (message: object, context: MessageContext) => unknown;
 
 type Method = (...args: unknown[]) => unknown;
@@ -44,25 +39,33 @@ const RETHROW = new RethrowFilter();
 
 @Injectable()
 export class HandlerInvokerFactory {
+  private readonly contextCreator: ExternalContextCreator;
+
   constructor(
-    private readonly contextCreator: ExternalContextCreator,
+    contextCreator: ExternalContextCreator,
     private readonly appConfig: ApplicationConfig,
-  ) {}
+    modules: ModulesContainer,
+  ) {
+    this.contextCreator = withControllerHosts(contextCreator, modules);
+  }
 
   create(handler: HandlerDefinition): HandlerInvoker {
     const { instance, methodName } = handler;
     const prototype = Object.getPrototypeOf(instance) as Record<string, Method>;
     const method = prototype[methodName];
     const declared = declaredParams(prototype, methodName);
-    const params = declared ?? positionalParams();
-    const userFilters = (Reflect.getMetadata(EXCEPTION_FILTERS_METADATA, method) as unknown[] | undefined) ?? [];
+    const params = declared ? withLibraryContext(declared) : positionalParams();
+    const patternHandler = handler.kind === 'event' || handler.kind === 'request';
+    // A pattern handler's class filters apply, as in a Nest microservice (its controller's RPC filters); a
+    // @MessageHandler's do not: its class may be an HTTP controller, whose filters answer HTTP requests.
+    const userFilters = [...(patternHandler ? filtersOf(instance.constructor) : []), ...filtersOf(method)];
     const plan = directArguments(params);
     // Nest reads the global enhancers when it creates a handler's context (at start), so they are checked once too.
     // Global exception filters are not: they never see a handler's errors (see RethrowFilter).
     const needsNest =
       !plan || userFilters.length > 0 || hasEnhancers(method) || hasEnhancers(instance.constructor) || this.hasGlobalEnhancers();
     if (!needsNest) return directCall(instance, method, plan);
-    if (!declared) Reflect.defineMetadata(POSITIONAL_PARAMS_METADATA, params, instance.constructor, methodName);
+    Reflect.defineMetadata(HANDLER_PARAMS_METADATA, params, instance.constructor, methodName);
     // A stand-in that carries the method's metadata (guards, interceptors...) and the rethrow filter after the user's,
     // so that the user's own method metadata is never rewritten.
     const callback = withMetadataOf(method, function (this: unknown, ...args: unknown[]) {
@@ -73,14 +76,15 @@ export class HandlerInvokerFactory {
       instance,
       callback,
       methodName,
-      declared ? ROUTE_ARGS_METADATA : POSITIONAL_PARAMS_METADATA,
+      HANDLER_PARAMS_METADATA,
       paramsFactory,
       undefined,
       undefined,
       undefined,
-      MESSAGE_CONTEXT_TYPE,
+      patternHandler ? RPC_CONTEXT_TYPE : MESSAGE_CONTEXT_TYPE,
     ) as (message: object, context: MessageContext) => Promise<unknown>;
-    return throughNest;
+    // What a filter of the user's returns is the result too: an Observable that fails (an RPC filter's) fails the delivery.
+    return (message, context) => throughNest(message, context).then(settleResult);
   }
 
   private hasGlobalEnhancers(): boolean {
@@ -94,6 +98,25 @@ export class HandlerInvokerFactory {
       config.getGlobalRequestPipes().length > 0
     );
   }
+}
+
+/**
+ * Nest's external context creator looks for the module of a handler's class among the modules' providers only. For a
+ * controller (where @EventPattern handlers live, and @MessageHandler ones may) it finds none, and the enhancers given
+ * as classes (`@UseGuards(AuthGuard)`, resolved in that module) would be left out without a word. The creator used
+ * here also looks among the controllers; everything else is Nest's own (a derived object: Nest's instance is untouched).
+ */
+function withControllerHosts(creator: ExternalContextCreator, modules: ModulesContainer): ExternalContextCreator {
+  const derived = Object.create(creator) as ExternalContextCreator;
+  derived.getContextModuleKey = (type) => {
+    const key = creator.getContextModuleKey(type);
+    if (key || !type) return key;
+    for (const [moduleKey, module] of modules.entries()) {
+      if (module.controllers.has(type as never)) return moduleKey;
+    }
+    return '';
+  };
+  return derived;
 }
 
 function directCall(instance: object, method: Method, plan: ReadonlyArray<'message' | 'context' | undefined>): HandlerInvoker {
@@ -116,6 +139,10 @@ function withMetadataOf(original: Method, wrapper: Method): Method {
     Reflect.defineMetadata(key, Reflect.getMetadata(key, original), wrapper);
   }
   return wrapper;
+}
+
+function filtersOf(target: object): unknown[] {
+  return (Reflect.getMetadata(EXCEPTION_FILTERS_METADATA, target) as unknown[] | undefined) ?? [];
 }
 
 /** True if `target` (a handler method or its class) declares guards, interceptors or pipes. */

@@ -13,6 +13,13 @@ export interface MessageHandlerOptions {
    * DatabaseModule. The store of an @Idempotent handler is always among them. `[]`: none but that store.
    */
   dependsOn?: readonly string[];
+  /**
+   * Handle the messages of one ordering key (the field the class names as `orderingKey`, or the key the publisher
+   * gave) in the order they were published, whatever the number of instances: the queue is split into `partitions`
+   * queues (default 8, at most 64) by key, each consumed by one instance at a time, and a failed message is retried in
+   * place, holding back the later ones of its key. See "Ordered handlers" in the README.
+   */
+  ordered?: boolean | { partitions?: number };
 }
 
 export interface MessageHandlerMetadata extends MessageHandlerOptions {

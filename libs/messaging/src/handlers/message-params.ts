@@ -1,11 +1,13 @@
 // @Payload() and @Ctx(): a handler's parameters by decorator, for handlers that take more than (message, context) or
 // take them in another order. They write the same metadata as Nest's own parameter decorators, so a user's
-// createParamDecorator() works beside them, and @nestjs/microservices' @Payload() means the same here.
+// createParamDecorator() works beside them, and @nestjs/microservices' @Payload() and @Ctx() mean the same here.
 import { createParamDecorator, type ExecutionContext, type PipeTransform, type Type } from '@nestjs/common';
 import { CUSTOM_ROUTE_ARGS_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 
 /** Parameter type of the message: the number of Nest microservices' RpcParamtype.PAYLOAD. */
 export const PAYLOAD_PARAM = 3;
+/** Parameter type that @nestjs/microservices' @Ctx() writes (RpcParamtype.CONTEXT); read here as the library's @Ctx(). */
+export const NEST_CONTEXT_PARAM = 6;
 
 type PipeLike = PipeTransform | Type<PipeTransform>;
 
@@ -57,8 +59,26 @@ export function declaredParams(prototype: object, method: string): ParamsMetadat
 export function positionalParams(): ParamsMetadata {
   return {
     [`${PAYLOAD_PARAM}:0`]: { index: 0, data: undefined, pipes: [] },
-    [`messaging-context${CUSTOM_ROUTE_ARGS_METADATA}:1`]: { index: 1, data: undefined, pipes: [], factory: contextOf },
+    [contextKey(1)]: { index: 1, data: undefined, pipes: [], factory: contextOf },
   };
+}
+
+/**
+ * Declared parameters as the library reads them: @nestjs/microservices' @Ctx() becomes the library's @Ctx() (a custom
+ * parameter, which a global ValidationPipe leaves alone, as it must: it would rebuild the context without its
+ * delivery), the rest as they are.
+ */
+export function withLibraryContext(params: ParamsMetadata): ParamsMetadata {
+  const translated: ParamsMetadata = {};
+  for (const [key, entry] of Object.entries(params)) {
+    if (key === `${NEST_CONTEXT_PARAM}:${entry.index}`) translated[contextKey(entry.index)] = { ...entry, factory: contextOf };
+    else translated[key] = entry;
+  }
+  return translated;
+}
+
+function contextKey(index: number): string {
+  return `messaging-context${CUSTOM_ROUTE_ARGS_METADATA}:${index}`;
 }
 
 /**

@@ -17,10 +17,29 @@ export interface PublishInstrumentation {
   failed(): void;
 }
 
-/** Values sampled when metrics are read (set by the outbox relay and the consumer supervisor). */
+/** A saga (a long-running process across messages) that has started and not yet ended, as an operator sees it. */
+export interface SagaInFlight {
+  id: string;
+  /** Which saga it is, e.g. "order-fulfilment". */
+  type: string;
+  /** Its current step or state. */
+  state: string;
+  /** ISO 8601. */
+  startedAt: string;
+  updatedAt?: string;
+  /** What it waits for next, e.g. "payment.captured". */
+  waitingFor?: string;
+}
+
+/**
+ * Values sampled when metrics (or the admin console) are read: set by the outbox relay and the consumer supervisor.
+ * `sagasInFlight` is the hook for a saga store: one that sets it has its sagas listed in the admin console.
+ */
 export interface InstrumentationSamplers {
   outboxPending?: () => Promise<{ count: number; oldestAgeMs: number }>;
   queueDepths?: () => Promise<Array<{ queue: string; messages: number; deadLetters: number }>>;
+  /** Sagas in flight, oldest first, at most `limit` of them, and how many there are in all. */
+  sagasInFlight?: (limit: number) => Promise<{ total: number; sagas: SagaInFlight[] }>;
 }
 
 export interface MessagingInstrumentation {

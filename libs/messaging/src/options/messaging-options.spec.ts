@@ -1,6 +1,7 @@
 import { EnvConfigError, MessagingConfigError } from '@app/messaging-core';
 import {
   amqpUrlFromEnv,
+  amqpUrlsFromEnv,
   DEFAULT_AMQP_URL,
   DEFAULT_BACKOFF,
   resolveMessagingOptions,
@@ -43,8 +44,10 @@ describe('resolveMessagingOptions', () => {
       expect(resolved).toMatchObject({
         serviceName: 'orders',
         url: 'amqp://guest:guest@127.0.0.1:5672',
+        urls: ['amqp://guest:guest@127.0.0.1:5672'],
         exchange: 'domain.events',
         queueType: 'quorum',
+        quorum: {},
         prefetch: 20,
         maxMessageBytes: 1024 * 1024,
         limits: { maxBytes: 1024 * 1024, maxDepth: 32, maxStringLength: 65_536, maxArrayLength: 10_000 },
@@ -198,6 +201,30 @@ describe('resolveMessagingOptions', () => {
   });
 
   describe('URL', () => {
+    it('takes the nodes of a cluster from AMQP_URL, separated by commas, each checked', () => {
+      const resolved = resolve({ serviceName: 'orders' }, { AMQP_URL: 'amqp://u:p@rabbit-1:5672,amqp://u:p@rabbit-2:5672' });
+
+      expect(resolved.urls).toEqual(['amqp://u:p@rabbit-1:5672', 'amqp://u:p@rabbit-2:5672']);
+      expect(resolved.url).toBe('amqp://u:p@rabbit-1:5672');
+      const error = envErrorOf({ AMQP_URL: 'amqp://u:s3cret@rabbit-1,http://u:s3cret@rabbit-2/' });
+      expect(error.message).toMatch(/\(the 2nd of 2: its scheme is http:\)$/);
+      expect(error.message).not.toContain('s3cret');
+    });
+
+    it('takes the url option as an array, or as a string with commas', () => {
+      expect(resolve({ serviceName: 'orders', url: ['amqp://a', 'amqps://b'] }).urls).toEqual(['amqp://a', 'amqps://b']);
+      expect(resolve({ serviceName: 'orders', url: 'amqp://a, amqp://b' }).urls).toEqual(['amqp://a', 'amqp://b']);
+    });
+
+    it('refuses an empty list or a wrong entry of the url option, naming the option and hiding passwords', () => {
+      expect(configErrorOf({ serviceName: 'orders', url: [] }).message).toMatch(/^Invalid messaging option "url": "" must be/);
+      const error = configErrorOf({ serviceName: 'orders', url: ['amqp://u:s3cret@a', 'postgres://u:s3cret@b'] });
+      expect(error.key).toBe('url');
+      expect(error.message).toMatch(/\(the 2nd of 2: its scheme is postgres:\)$/);
+      expect(error.message).not.toContain('s3cret');
+      expect(configErrorOf({ serviceName: 'orders', url: [42] as unknown as string[] }).key).toBe('url');
+    });
+
     it('accepts an amqps:// URL', () => {
       expect(resolve({ serviceName: 'orders', url: 'amqps://app:secret@rabbit.example.com:5671/prod' }).url).toBe(
         'amqps://app:secret@rabbit.example.com:5671/prod',
@@ -293,11 +320,27 @@ describe('resolveMessagingOptions', () => {
   });
 });
 
+describe('quorum options', () => {
+  it('passes the group size and leader locator on, and checks them', () => {
+    expect(resolve({ serviceName: 'orders', quorum: { initialGroupSize: 3, leaderLocator: 'balanced' } }).quorum).toEqual({
+      initialGroupSize: 3,
+      leaderLocator: 'balanced',
+    });
+    expect(configErrorOf({ serviceName: 'orders', quorum: { initialGroupSize: 0 } }).key).toBe('quorum.initialGroupSize');
+    expect(configErrorOf({ serviceName: 'orders', quorum: { leaderLocator: 'random' as 'balanced' } }).key).toBe('quorum.leaderLocator');
+  });
+});
+
 describe('amqpUrlFromEnv', () => {
   it('reads AMQP_URL, with an empty value as unset', () => {
     expect(amqpUrlFromEnv({ AMQP_URL: 'amqps://rabbit.example.com' })).toBe('amqps://rabbit.example.com');
     expect(amqpUrlFromEnv({ AMQP_URL: '' })).toBeUndefined();
     expect(amqpUrlFromEnv({})).toBeUndefined();
+  });
+
+  it('gives a list back as it was written (spaces dropped), and amqpUrlsFromEnv as a list', () => {
+    expect(amqpUrlFromEnv({ AMQP_URL: 'amqp://a, amqp://b' })).toBe('amqp://a,amqp://b');
+    expect(amqpUrlsFromEnv({ AMQP_URL: 'amqp://a, amqp://b' })).toEqual(['amqp://a', 'amqp://b']);
   });
 
   it('refuses an AMQP_URL of another scheme, naming the variable', () => {

@@ -3,11 +3,12 @@ import {
   envInteger,
   envMatching,
   envOneOf,
-  envUrl,
+  envUrlList,
   MessagingConfigError,
   redactUrl,
   resolveInputLimits,
-  urlProblem,
+  splitUrlList,
+  urlListProblem,
   type Env,
   type InputLimits,
   type UrlForm,
@@ -17,6 +18,19 @@ import type { ErrorClassifier } from '../errors/classify-error';
 export type QueueType = 'quorum' | 'classic';
 export type DelayMode = 'ladder' | 'plugin' | 'auto';
 export type JitterMode = 'full' | 'equal' | 'none';
+/** Where a new quorum queue's leader goes: the node the declaring client is connected to, or the least loaded. */
+export type QueueLeaderLocator = 'client-local' | 'balanced';
+
+export interface QuorumOptions {
+  /**
+   * Replicas of each quorum queue the service declares (`x-quorum-initial-group-size`): 3 on a cluster of 3 or 5
+   * nodes tolerates one node down. Default: the broker's (every node of the cluster). Set it before the queues exist:
+   * the broker refuses to re-declare a queue with another value (406 PRECONDITION_FAILED).
+   */
+  initialGroupSize?: number;
+  /** `x-queue-leader-locator` of new quorum queues (RabbitMQ 3.10+). Default: the broker's ('client-local'). */
+  leaderLocator?: QueueLeaderLocator;
+}
 
 export interface BackoffOptions {
   /** Delay before the second attempt. Default 2000 ms. */
@@ -50,13 +64,19 @@ export interface TlsOptions {
 export interface MessagingModuleOptions {
   /** Name of this service; prefixes its queues (`<service>.<message-type>`). Required (or SERVICE_NAME). */
   serviceName?: string;
-  /** amqp:// or amqps:// URL. Default AMQP_URL, else amqp://guest:guest@127.0.0.1:5672. */
-  url?: string;
+  /**
+   * amqp:// or amqps:// URL of the broker, or of each node of a cluster: an array, or one string with the URLs
+   * separated by commas (as AMQP_URL takes them). The library connects to one live node at a time and moves to
+   * another when its node goes away. Default AMQP_URL, else amqp://guest:guest@127.0.0.1:5672.
+   */
+  url?: string | readonly string[];
   tls?: TlsOptions;
   /** Topic exchange of domain events. Default 'domain.events'. */
   exchange?: string;
   /** Type of the queues the library declares. Default 'quorum'. */
   queueType?: QueueType;
+  /** How the service's quorum queues are spread over a cluster. Default: as the broker decides. */
+  quorum?: QuorumOptions;
   /** Unacknowledged deliveries per handler. Default 20. */
   prefetch?: number;
   /** Largest body a consumer accepts; larger ones are dead-lettered. Default 1 MiB. */
@@ -98,10 +118,14 @@ export interface MessagingModuleOptions {
 
 export interface ResolvedMessagingOptions {
   serviceName: string;
+  /** The first of `urls` (for tools that talk to one node). */
   url: string;
+  /** Every node to connect to, in the order given (at least one). */
+  urls: readonly string[];
   tls?: TlsOptions;
   exchange: string;
   queueType: QueueType;
+  quorum: QuorumOptions;
   prefetch: number;
   maxMessageBytes: number;
   /** maxBytes is maxMessageBytes. */
@@ -135,11 +159,20 @@ const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const NAME_FORM = 'letters, digits, ".", "_" and "-", starting with a letter or digit';
 const QUEUE_TYPES: readonly QueueType[] = ['quorum', 'classic'];
 const DELAY_MODES: readonly DelayMode[] = ['ladder', 'plugin', 'auto'];
+const LEADER_LOCATORS: readonly QueueLeaderLocator[] = ['client-local', 'balanced'];
 const PREFETCH_RANGE = { min: 1, max: 65_535 };
 
-/** The broker URL from AMQP_URL (undefined when unset); throws EnvConfigError naming AMQP_URL when it is not one. */
+/**
+ * AMQP_URL as it is written (undefined when unset): one URL, or the URLs of a cluster's nodes separated by commas;
+ * throws EnvConfigError naming AMQP_URL when an entry is not an amqp:// or amqps:// URL.
+ */
 export function amqpUrlFromEnv(env: Env = process.env): string | undefined {
-  return envUrl(env, 'AMQP_URL', AMQP_URL_FORM);
+  return amqpUrlsFromEnv(env)?.join(',');
+}
+
+/** The broker URLs of AMQP_URL (undefined when unset), each checked. */
+export function amqpUrlsFromEnv(env: Env = process.env): string[] | undefined {
+  return envUrlList(env, 'AMQP_URL', AMQP_URL_FORM);
 }
 
 /**
@@ -150,12 +183,15 @@ export function amqpUrlFromEnv(env: Env = process.env): string | undefined {
 export function resolveMessagingOptions(options: MessagingModuleOptions, env: Env = process.env): ResolvedMessagingOptions {
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   positiveInt('maxMessageBytes', maxMessageBytes, 1);
+  const urls = options.url !== undefined ? checkedUrls(options.url) : (amqpUrlsFromEnv(env) ?? [DEFAULT_AMQP_URL]);
   const resolved: ResolvedMessagingOptions = {
     serviceName: options.serviceName ?? envMatching(env, 'SERVICE_NAME', NAME_PATTERN, NAME_FORM) ?? '',
-    url: options.url ?? amqpUrlFromEnv(env) ?? DEFAULT_AMQP_URL,
+    url: urls[0],
+    urls,
     tls: options.tls,
     exchange: options.exchange ?? envMatching(env, 'AMQP_EXCHANGE', NAME_PATTERN, NAME_FORM) ?? 'domain.events',
     queueType: options.queueType ?? envOneOf(env, 'AMQP_QUEUE_TYPE', QUEUE_TYPES) ?? 'quorum',
+    quorum: { ...options.quorum },
     prefetch: options.prefetch ?? envInteger(env, 'AMQP_PREFETCH', PREFETCH_RANGE) ?? 20,
     maxMessageBytes,
     limits: resolveInputLimits({ ...options.limits, maxBytes: maxMessageBytes }, (key, problem) =>
@@ -185,8 +221,9 @@ export function resolveMessagingOptions(options: MessagingModuleOptions, env: En
   if (!NAME_PATTERN.test(resolved.exchange)) {
     throw new MessagingConfigError('exchange', `"${resolved.exchange}" may hold only letters, digits, ".", "_", "-"`);
   }
-  checkUrl(resolved.url);
   oneOf('queueType', resolved.queueType, QUEUE_TYPES);
+  if (resolved.quorum.initialGroupSize !== undefined) positiveInt('quorum.initialGroupSize', resolved.quorum.initialGroupSize, 1, 255);
+  if (resolved.quorum.leaderLocator !== undefined) oneOf('quorum.leaderLocator', resolved.quorum.leaderLocator, LEADER_LOCATORS);
   oneOf('unknownFields', resolved.unknownFields, ['strip', 'reject']);
   oneOf('delay', resolved.delay, DELAY_MODES);
   positiveInt('prefetch', resolved.prefetch, PREFETCH_RANGE.min, PREFETCH_RANGE.max);
@@ -226,9 +263,18 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function checkUrl(url: string): void {
-  const problem = urlProblem(url, AMQP_URL_FORM);
-  if (problem) throw new MessagingConfigError('url', `"${redactUrl(url)}" ${problem}`);
+/** The url option as a list (a string is split at its commas, as AMQP_URL is), each entry checked. */
+function checkedUrls(url: string | readonly string[]): string[] {
+  if (typeof url !== 'string' && !Array.isArray(url)) {
+    throw new MessagingConfigError('url', 'must be a URL, or a list of URLs (one per node of a cluster)');
+  }
+  const urls = typeof url === 'string' ? splitUrlList(url) : [...(url as readonly unknown[])];
+  if (!urls.every((entry): entry is string => typeof entry === 'string')) {
+    throw new MessagingConfigError('url', 'must be a URL, or a list of URLs (one per node of a cluster)');
+  }
+  const problem = urlListProblem(urls, AMQP_URL_FORM);
+  if (problem) throw new MessagingConfigError('url', `"${urls.map(redactUrl).join(',')}" ${problem}`);
+  return urls;
 }
 
 function oneOf(key: string, value: string, allowed: readonly string[]): void {

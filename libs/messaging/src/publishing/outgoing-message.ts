@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Options } from 'amqplib';
 import type { MessageClass } from '@app/messaging-core';
 import { currentCorrelation, newCorrelationId } from '../correlation/correlation-context';
-import { MessageHeaders } from '../topology/topology-names';
+import { MessageHeaders, orderingBucket } from '../topology/topology-names';
 
 export interface PublishOptions {
   /** Defaults to a new UUID. Give your own to make a publish retry-safe for idempotent consumers. */
@@ -16,6 +16,11 @@ export interface PublishOptions {
   causationId?: string;
   /** Extra headers; the library's own headers win over these. */
   headers?: Record<string, string | number | boolean>;
+  /**
+   * The key ordered handlers keep the messages of in publish order (an order's id). Default: the value of the field
+   * the class names as its `orderingKey`; an outbox row's `aggregateKey` when the class names none.
+   */
+  orderingKey?: string;
 }
 
 /** A message ready to publish; also what the outbox stores. */
@@ -47,9 +52,21 @@ export function envelopeMessage(
       contentEncoding: 'utf-8',
       appId,
       persistent: true,
-      headers: { ...(options.headers ?? {}), [MessageHeaders.schemaVersion]: type.schemaVersion },
+      headers: {
+        ...(options.headers ?? {}),
+        [MessageHeaders.schemaVersion]: type.schemaVersion,
+        ...orderingHeaders(type, message, options),
+      },
     },
   };
+}
+
+/** x-ordering-key and ordering-bucket, when the message has an ordering key (a text or a number). */
+function orderingHeaders(type: MessageClass, message: object, options: PublishOptions): Record<string, string> {
+  const value: unknown = options.orderingKey ?? (type.orderingKey ? (message as Record<string, unknown>)[type.orderingKey] : undefined);
+  if ((typeof value !== 'string' && typeof value !== 'number') || value === '') return {};
+  const key = String(value);
+  return { [MessageHeaders.orderingKey]: key, [MessageHeaders.orderingBucket]: String(orderingBucket(key)) };
 }
 
 /** Sets the correlation id (given, else the current one, else a new one) and the causation id, if any. */

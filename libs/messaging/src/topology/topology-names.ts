@@ -29,6 +29,13 @@ export const MessageHeaders = {
   deliveryCount: 'x-delivery-count',
   /** Set by quorum queues from RabbitMQ 4.3: how often the message was handed to a consumer. */
   acquiredCount: 'x-acquired-count',
+  /** The key whose messages are handled in publish order by ordered handlers (written by the publisher). */
+  orderingKey: 'x-ordering-key',
+  /**
+   * orderingBucket(key) as decimal text: routes the message to its partition (written by the publisher). Not "x-":
+   * a headers exchange leaves headers starting with "x-" out of its matching.
+   */
+  orderingBucket: 'ordering-bucket',
 } as const;
 
 /**
@@ -55,6 +62,33 @@ export function faultMessageType(messageType: string): string {
 /** Number of delay levels: level L holds messages for 2^L seconds, so the ladder delays up to 2^LEVELS - 1 s (~3 days). */
 export const DELAY_LEVELS = 18;
 
+/** RabbitMQ's direct reply-to pseudo-queue (no declaration; the broker names each requester's address from it). */
+const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
+
+/**
+ * Buckets of ordering keys: a publisher writes a key's bucket (0..63) in the ordering-bucket header, and an ordered handler's
+ * partitions each take the buckets b with b mod partitions = their index. So 64 is the most partitions a handler has.
+ */
+export const ORDERING_BUCKETS = 64;
+
+/**
+ * The bucket of an ordering key: FNV-1a (32 bits) over its UTF-8 bytes, modulo ORDERING_BUCKETS. Another language's
+ * publisher writes the same value to reach the same partition.
+ */
+export function orderingBucket(key: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(key, 'utf8')) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % ORDERING_BUCKETS;
+}
+
+/** The buckets partition `index` of `partitions` takes. */
+export function partitionBuckets(index: number, partitions: number): number[] {
+  return Array.from({ length: ORDERING_BUCKETS }, (_, bucket) => bucket).filter((bucket) => bucket % partitions === index);
+}
+
 export class TopologyNames {
   constructor(
     /** The topic exchange domain events are published to; routing key = message type. */
@@ -74,6 +108,29 @@ export class TopologyNames {
 
   deadLetterQueue(queue: string): string {
     return `${queue}.dlq`;
+  }
+
+  // Ordered handlers (@MessageHandler(T, { ordered })): the handler's queue is split into partitions, each consumed by
+  // one instance at a time (single active consumer), fed by a headers exchange on the ordering bucket.
+
+  /** Partition `index` of an ordered handler's queue: `<queue>.p00`, `<queue>.p01`... */
+  partitionQueue(queue: string, index: number): string {
+    return `${queue}.p${String(index).padStart(2, '0')}`;
+  }
+
+  /** Headers exchange bound to the events exchange by message type: routes by the ordering-bucket header to the partitions. */
+  partitionExchange(queue: string): string {
+    return `${queue}.partitions`;
+  }
+
+  /** Alternate exchange of the partition exchange: a message without a bucket goes to partition 0. */
+  unkeyedExchange(queue: string): string {
+    return `${queue}.unkeyed`;
+  }
+
+  /** Fanout exchange the instances consuming an ordered handler's queue announce themselves on. */
+  membersExchange(queue: string): string {
+    return `${queue}.members`;
   }
 
   /** Routing key of the fault event published when a message of `messageType` is dead-lettered. */
@@ -112,6 +169,24 @@ export class TopologyNames {
   /** Exchange of type x-delayed-message, used when the broker has the plugin and it was chosen. */
   get delayedMessageExchange(): string {
     return 'delay.plugin';
+  }
+
+  // Request and reply (the Nest microservices transport): a request goes to the events exchange like any message; its
+  // reply goes straight back to the requester's channel through RabbitMQ's direct reply-to, which declares nothing.
+
+  /** The pseudo-queue a requester consumes its replies from, and the reply-to of its requests. */
+  get directReplyTo(): string {
+    return DIRECT_REPLY_TO;
+  }
+
+  /** Replies go through the default exchange, routed by the reply-to address the broker gave the request. */
+  get replyExchange(): string {
+    return '';
+  }
+
+  /** A reply-to the broker wrote for a direct reply-to consumer; any other would route a reply into a named queue. */
+  isDirectReplyAddress(replyTo: string): boolean {
+    return replyTo.startsWith(`${DIRECT_REPLY_TO}.`) && replyTo.length > DIRECT_REPLY_TO.length + 1;
   }
 }
 

@@ -3,9 +3,9 @@
 // be idempotent.
 import { Injectable } from '@nestjs/common';
 import type { Channel } from 'amqp-connection-manager';
-import type { QueueType } from '../options/messaging-options';
+import type { QueueType, QuorumOptions } from '../options/messaging-options';
 import type { DelayMechanism } from '../retry/delay-route';
-import { DELAY_LEVELS, TopologyNames, delayDeliveryPattern, delayLevelPattern } from './topology-names';
+import { DELAY_LEVELS, MessageHeaders, TopologyNames, delayDeliveryPattern, delayLevelPattern, partitionBuckets } from './topology-names';
 
 export interface HandlerQueueSpec {
   queue: string;
@@ -13,6 +13,13 @@ export interface HandlerQueueSpec {
   queueType: QueueType;
   /** Broker-side redelivery limit (quorum queues): past it the broker itself dead-letters the message. */
   deliveryLimit: number;
+  /** Replicas and leader placement of a quorum queue (the service's quorum option). */
+  quorum?: QuorumOptions;
+}
+
+/** An ordered handler's queue: `partitions` queues with a single active consumer each, fed by ordering bucket. */
+export interface PartitionedQueueSpec extends HandlerQueueSpec {
+  partitions: number;
 }
 
 /** The declaring side of a channel: amqplib's, or amqp-connection-manager's (the same calls). */
@@ -32,28 +39,42 @@ export class Topology {
    */
   async declareHandlerQueue(channel: DeclaringChannel, spec: HandlerQueueSpec): Promise<void> {
     const { names } = this;
-    const deadLetterQueue = names.deadLetterQueue(spec.queue);
-    await this.declareEventsExchange(channel);
-    await channel.assertExchange(names.deadLetterExchange, 'direct', { durable: true });
-    // Always classic: browsing a dead-letter queue returns messages to it, which a quorum queue would count toward its
-    // delivery limit (and past it, drop the message).
-    await channel.assertQueue(deadLetterQueue, { durable: true, arguments: { 'x-queue-type': 'classic' } });
-    await channel.bindQueue(deadLetterQueue, names.deadLetterExchange, deadLetterQueue);
-
-    const args: Record<string, unknown> = {
-      'x-queue-type': spec.queueType,
-      'x-dead-letter-exchange': names.deadLetterExchange,
-      'x-dead-letter-routing-key': deadLetterQueue,
-    };
-    if (spec.queueType === 'quorum') {
-      args['x-delivery-limit'] = spec.deliveryLimit;
-      args['x-dead-letter-strategy'] = 'at-least-once';
-      args['x-overflow'] = 'reject-publish';
-    }
-    await channel.assertQueue(spec.queue, { durable: true, arguments: args });
+    await this.declareDeadLetters(channel, spec.queue);
+    await channel.assertQueue(spec.queue, { durable: true, arguments: this.handlerQueueArguments(spec) });
     await channel.bindQueue(spec.queue, names.eventsExchange, spec.messageType);
     await this.declareDelayDelivery(channel);
     await channel.bindQueue(spec.queue, names.delayDeliveryExchange, delayDeliveryPattern(spec.queue));
+  }
+
+  /**
+   * An ordered handler's partitions. The events exchange hands the handler's message type to a headers exchange of
+   * its own, which routes each message by its ordering-bucket header to the partition that takes that bucket; a message
+   * without one goes through the alternate exchange to partition 0. Each partition has a single active consumer, so
+   * whatever the number of instances, one handles it at a time. No delay bindings: ordered handlers retry in place.
+   */
+  async declarePartitionedQueues(channel: DeclaringChannel, spec: PartitionedQueueSpec): Promise<void> {
+    const { names } = this;
+    await this.declareDeadLetters(channel, spec.queue);
+    const partitionExchange = names.partitionExchange(spec.queue);
+    const unkeyedExchange = names.unkeyedExchange(spec.queue);
+    await channel.assertExchange(unkeyedExchange, 'fanout', { durable: true });
+    await channel.assertExchange(partitionExchange, 'headers', { durable: true, arguments: { 'alternate-exchange': unkeyedExchange } });
+    await channel.bindExchange(partitionExchange, names.eventsExchange, spec.messageType);
+    for (let index = 0; index < spec.partitions; index++) {
+      const queue = await this.declarePartitionQueue(channel, spec, index);
+      for (const bucket of partitionBuckets(index, spec.partitions)) {
+        await channel.bindQueue(queue, partitionExchange, '', { 'x-match': 'all', [MessageHeaders.orderingBucket]: String(bucket) });
+      }
+      if (index === 0) await channel.bindQueue(queue, unkeyedExchange, '');
+    }
+  }
+
+  /** One partition queue of an ordered handler (declared again by its own channel before it consumes). */
+  async declarePartitionQueue(channel: Pick<DeclaringChannel, 'assertQueue'>, spec: HandlerQueueSpec, index: number): Promise<string> {
+    const queue = this.names.partitionQueue(spec.queue, index);
+    const args = { ...this.handlerQueueArguments(spec), 'x-single-active-consumer': true };
+    await channel.assertQueue(queue, { durable: true, arguments: args });
+    return queue;
   }
 
   /**
@@ -104,6 +125,35 @@ export class Topology {
       durable: true,
       arguments: { 'x-delayed-type': 'direct' },
     });
+  }
+
+  /** The events exchange, and the handler's dead-letter queue on the dead-letter exchange. */
+  private async declareDeadLetters(channel: DeclaringChannel, queue: string): Promise<void> {
+    const { names } = this;
+    const deadLetterQueue = names.deadLetterQueue(queue);
+    await this.declareEventsExchange(channel);
+    await channel.assertExchange(names.deadLetterExchange, 'direct', { durable: true });
+    // Always classic: browsing a dead-letter queue returns messages to it, which a quorum queue would count toward its
+    // delivery limit (and past it, drop the message).
+    await channel.assertQueue(deadLetterQueue, { durable: true, arguments: { 'x-queue-type': 'classic' } });
+    await channel.bindQueue(deadLetterQueue, names.deadLetterExchange, deadLetterQueue);
+  }
+
+  /** A handler queue's arguments: its type, its dead letters, and for quorum queues their limits and placement. */
+  private handlerQueueArguments(spec: HandlerQueueSpec): Record<string, unknown> {
+    const args: Record<string, unknown> = {
+      'x-queue-type': spec.queueType,
+      'x-dead-letter-exchange': this.names.deadLetterExchange,
+      'x-dead-letter-routing-key': this.names.deadLetterQueue(spec.queue),
+    };
+    if (spec.queueType === 'quorum') {
+      args['x-delivery-limit'] = spec.deliveryLimit;
+      args['x-dead-letter-strategy'] = 'at-least-once';
+      args['x-overflow'] = 'reject-publish';
+      if (spec.quorum?.initialGroupSize !== undefined) args['x-quorum-initial-group-size'] = spec.quorum.initialGroupSize;
+      if (spec.quorum?.leaderLocator !== undefined) args['x-queue-leader-locator'] = spec.quorum.leaderLocator;
+    }
+    return args;
   }
 
   /**

@@ -15,6 +15,7 @@ import {
   IdempotencyStores,
   MESSAGING_OPTIONS,
   MessagingConfigError,
+  OUTBOX_WRITER,
   type ResolvedMessagingOptions,
 } from '@app/messaging';
 import { DatabaseIdempotencyStore } from '../inbox/database-idempotency-store';
@@ -83,11 +84,13 @@ export class DatabaseModule {
         { provide: DATABASE_AVAILABILITY, useFactory: (runtime: DatabaseRuntime) => runtime.monitor, inject: [DATABASE_RUNTIME] },
         { provide: OUTBOX_OPTIONS, useFactory: () => resolveOutboxOptions(options.outbox ?? {}) },
         Outbox,
+        // The outbox for code that knows only the messaging library (the transport client's inTransaction().emit()).
+        { provide: OUTBOX_WRITER, useExisting: Outbox },
         OutboxRelay,
         DatabaseReadiness,
         DatabaseLifecycle,
       ],
-      exports: [DATABASE, DATABASE_AVAILABILITY, Outbox, OutboxRelay],
+      exports: [DATABASE, DATABASE_AVAILABILITY, Outbox, OUTBOX_WRITER, OutboxRelay],
     };
   }
 }

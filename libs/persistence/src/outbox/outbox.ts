@@ -68,6 +68,10 @@ export class Outbox {
   ): Promise<PublishReceipt> {
     assertMessageClass(type);
     const { aggregateKey, ...publishOptions } = options;
+    // The aggregate key orders ordered handlers' deliveries too, unless the class or the caller names another key.
+    if (publishOptions.orderingKey === undefined && type.orderingKey === undefined && aggregateKey !== undefined) {
+      publishOptions.orderingKey = aggregateKey;
+    }
     const publication = new OutboxPublication(type, data, publishOptions, transaction, aggregateKey);
     this.toOutbox ??= this.pipeline.compose({ last: writeRow });
     await this.toOutbox(publication);

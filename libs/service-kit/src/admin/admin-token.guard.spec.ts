@@ -74,3 +74,13 @@ describe('the admin scope option', () => {
     );
   });
 });
+
+describe('the admin console option', () => {
+  it('is on unless false, and refuses anything but a boolean, naming the option', () => {
+    expect(resolveAdminOptions({}, {}).console).toBe(true);
+    expect(resolveAdminOptions({ console: false }, {}).console).toBe(false);
+    expect(() => resolveAdminOptions({ console: 'yes' as unknown as boolean }, {})).toThrow(
+      /Invalid admin option "console": must be true or false/,
+    );
+  });
+});

@@ -16,6 +16,11 @@ export interface AdminOptions {
    * own credentials, which can do as much.)
    */
   scope?: AdminScope;
+  /**
+   * The operator console at /admin (a page whose script signs in with the token) and its JSON API under /admin/api.
+   * Default true; false keeps only the dead-letter API.
+   */
+  console?: boolean;
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;

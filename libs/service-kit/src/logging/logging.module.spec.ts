@@ -60,6 +60,28 @@ describe('loggerParams', () => {
     });
   });
 
+  it("logs no line for probes, scrapes and an open admin console's polls, and one for its sign-in and actions", () => {
+    const [options] = loggerParams({ serviceName: 'spec', level: 'info', destination: new Writable() }).pinoHttp as [
+      { autoLogging: { ignore: (request: IncomingMessage) => boolean } },
+    ];
+    const ignored = (method: string, url: string): boolean => {
+      const req = request(url);
+      req.method = method;
+      return options.autoLogging.ignore(req);
+    };
+
+    expect(ignored('GET', '/health/ready')).toBe(true);
+    expect(ignored('GET', '/metrics')).toBe(true);
+    expect(ignored('GET', '/admin/api/overview')).toBe(true);
+    expect(ignored('GET', '/admin/api/dead-letters')).toBe(true);
+    expect(ignored('GET', '/admin/assets/console.js')).toBe(true);
+    expect(ignored('GET', '/admin/api/session')).toBe(false);
+    expect(ignored('GET', '/admin')).toBe(false);
+    expect(ignored('GET', '/admin/api/dead-letters/a.dlq/messages/m-1')).toBe(false);
+    expect(ignored('POST', '/admin/api/dead-letters/a.dlq/replay')).toBe(false);
+    expect(ignored('DELETE', '/admin/api/dead-letters/a.dlq?confirm=true')).toBe(false);
+  });
+
   it("keeps a response's status code and headers", () => {
     const { log, lines } = logger();
     const res = new ServerResponse(request('/'));

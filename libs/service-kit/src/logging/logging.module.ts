@@ -20,6 +20,9 @@ import {
 // what those read through the prototype (a response's status code and headers).
 const MASK: MaskOptions = { keepWhole: (value) => value instanceof IncomingMessage || value instanceof OutgoingMessage };
 
+const QUIET_REQUESTS = /^\/(health|metrics)/;
+const CONSOLE_POLLS = /^\/admin\/(api\/(overview|dead-letters)(\?|$)|assets\/)/;
+
 /** pino's levels; 'silent' logs nothing. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -109,7 +112,11 @@ export function loggerParams(options: LoggingOptions, env: Env = process.env): P
       }),
     },
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '***' },
-    autoLogging: { ignore: (request) => /^\/(health|metrics)/.test(request.url ?? '') },
+    // Probes, scrapes, and what an open admin console fetches every few seconds (its polls and assets): a line each would
+    // drown the rest. Its sign-in check and its actions are logged (their Authorization header redacted above).
+    autoLogging: {
+      ignore: (request) => QUIET_REQUESTS.test(request.url ?? '') || (request.method === 'GET' && CONSOLE_POLLS.test(request.url ?? '')),
+    },
   };
   return { pinoHttp: options.destination ? [pinoOptions, options.destination] : pinoOptions };
 }

@@ -124,6 +124,11 @@ export class MessagingMetrics implements MessagingInstrumentation {
     this.samplers[key] = sampler;
   }
 
+  /** A sampler someone set (the admin console reads the outbox and the sagas through them), or undefined. */
+  sampler<K extends keyof InstrumentationSamplers>(key: K): InstrumentationSamplers[K] {
+    return this.samplers[key];
+  }
+
   /** Counts an outcome; a skipped duplicate is acked too (it counts as both), with its own duration label. */
   consumeOutcome(queue: string, type: string, outcome: ConsumeOutcome, seconds: number, reason?: string): void {
     if (outcome === 'duplicate') this.duplicates.inc({ queue, type });

@@ -10,6 +10,7 @@
       DATABASE_URL: postgres://postgres:postgres@postgres:5432/{{name}}
       OTEL_EXPORTER_OTLP_ENDPOINT: http://otel-collector:4318
       OTEL_SERVICE_NAME: {{name}}
+      ADMIN_TOKEN: ${ADMIN_TOKEN:-} # the admin API and console at /admin
     ports:
       - "{{port}}:{{port}}"
     depends_on:

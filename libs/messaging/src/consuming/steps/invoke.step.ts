@@ -1,5 +1,6 @@
 // Step "invoke", the last: calls the handler method with the validated message and its context, through the user's
 // guards, interceptors, pipes and filters when it has any (see HandlerInvokerFactory, which builds each call once).
+// What it returns is kept on the delivery (the reply step answers a request with it).
 import { Injectable } from '@nestjs/common';
 import type { HandlerDefinition } from '../../handlers/handler-definition';
 import { HandlerInvokerFactory, type HandlerInvoker } from '../../handlers/handler-invoker-factory';
@@ -21,11 +22,15 @@ export class InvokeStep implements ConsumeStep {
     const invoke = this.invokers.get(delivery.handler);
     if (!invoke) throw new Error(`No invoker was built for ${delivery.handler.name}`);
     const result = invoke(delivery.message as object, delivery.context);
-    if (isThenable(result)) return Promise.resolve(result).then(ignoreResult);
+    if (!isThenable(result)) {
+      delivery.result = result;
+      return;
+    }
+    return Promise.resolve(result).then((value) => {
+      delivery.result = value;
+    });
   }
 }
-
-const ignoreResult = (): void => undefined;
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';

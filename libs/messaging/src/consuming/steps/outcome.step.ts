@@ -86,6 +86,10 @@ export class OutcomeStep implements ConsumeStep {
       );
       outcome = { action: 'dead-letter', reason: 'permanent', error };
     }
+    if (outcome.action !== 'dead-letter' && delivery.channel.retryInPlace) {
+      this.retryInPlace(delivery, outcome);
+      return;
+    }
     let deadLetterHeaders: Record<string, unknown> | undefined;
     try {
       if (outcome.action === 'retry') await this.scheduleRetry(delivery, outcome);
@@ -129,6 +133,26 @@ export class OutcomeStep implements ConsumeStep {
         // The logger itself fails: nothing is left to tell.
       }
     }
+  }
+
+  /**
+   * An ordered handler's delivery is not copied: it stays unacked, holding back the later messages of its key, and its
+   * consumer runs it again after the delay (the attempt counted for a retry, not for a deferral).
+   */
+  private retryInPlace(delivery: Delivery, outcome: Extract<Outcome, { action: 'retry' | 'defer' }>): void {
+    delivery.channel.retryInPlace?.(delivery, outcome.delayMs, outcome.action === 'retry');
+    this.report(() => {
+      this.logger.warn({
+        event: outcome.action === 'retry' ? 'message.retry_scheduled' : 'message.deferred',
+        ...logFields(delivery),
+        inPlace: true,
+        delayMs: outcome.delayMs,
+        ...(outcome.action === 'defer' ? { dependency: outcome.dependency } : {}),
+        reason: errorMessage(outcome.error),
+      });
+      if (outcome.action === 'defer') this.measure(delivery, 'deferred', outcome.dependency);
+      else this.measure(delivery, 'retry');
+    });
   }
 
   private async scheduleRetry(delivery: Delivery, outcome: Extract<Outcome, { action: 'retry' }>): Promise<void> {
@@ -178,7 +202,8 @@ export class OutcomeStep implements ConsumeStep {
       reason: outcome.reason,
       error: outcome.error,
       attempt: context.attempt,
-      queue: handler.queue,
+      // The queue it came from: an ordered handler's partition, where a replay puts it back.
+      queue: context.queue,
       handler: handler.name,
     });
     await delivery.channel.publish(

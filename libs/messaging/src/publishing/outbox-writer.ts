@@ -1,0 +1,18 @@
+// The transactional outbox as this library sees it. The persistence library provides it (OUTBOX_WRITER), so that code
+// that knows only this library (the transport's client) can write a message into a caller's transaction.
+import type { MessageClass, MessageData } from '@app/messaging-core';
+import type { MessageTransaction } from '../consuming/message-context';
+import type { PublishReceipt } from './message-publisher';
+import type { PublishOptions } from './outgoing-message';
+
+export const OUTBOX_WRITER = Symbol('OUTBOX_WRITER');
+
+export interface OutboxWriter {
+  /** Validates and envelopes the message now and writes it in `transaction`: it is published iff that commits. */
+  add<T extends object>(
+    transaction: MessageTransaction,
+    type: MessageClass<T>,
+    data: MessageData<T> | T,
+    options?: PublishOptions,
+  ): Promise<PublishReceipt>;
+}
