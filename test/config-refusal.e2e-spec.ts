@@ -9,8 +9,11 @@ import { ServiceProcesses, type AppName, type ExitStatus } from './support/servi
 
 /** Nothing listens there: an app that waited for the broker would never exit. */
 const NO_BROKER = 'amqp://guest:guest@127.0.0.1:1';
-/** Most of a refused start is loading and transpiling the sources (~3 s idle); a busy machine takes longer. */
-const EXIT_WITHIN_MS = 30_000;
+/**
+ * Most of a refused start is loading the sources (~3 s of CPU each, five at once); a busy 2-core machine takes several
+ * times that. Far below forever, which is what an app that waited for the broker would take.
+ */
+const EXIT_WITHIN_MS = 60_000;
 
 interface Refusal {
   app: AppName;
