@@ -34,6 +34,9 @@ import { IsInt, IsString, Min } from 'class-validator';
 import { firstValueFrom, lastValueFrom, map, of, type Observable } from 'rxjs';
 import {
   ConsumerSupervisor,
+  DeadLetterAdmin,
+  DeadLetterEditor,
+  DeadLetterEditRefusedError,
   MessageContext,
   MessageHandler,
   MessageValidationError,
@@ -273,6 +276,24 @@ describe('The Nest microservices transport and client, against RabbitMQ', () => 
     } finally {
       await connection.close();
     }
+  });
+
+  it("lets an operator edit a pattern handler's dead letter against its contract and replay it to the handler", async () => {
+    await lastValueFrom(client.emit('parcel.lost', { parcelId: 'gone-8' }));
+    const admin = app.get(DeadLetterAdmin);
+    let messageId: string | undefined;
+    await eventually(async () => {
+      messageId = (await admin.summaries('parcels.parcel.lost.dlq')).letters.find((letter) =>
+        letter.errorMessage.includes('gone-8'),
+      )?.messageId;
+      return messageId !== undefined;
+    }, 'gone-8 dead-lettered');
+    const editor = app.get(DeadLetterEditor);
+    expect(editor.contractOf('parcels.parcel.lost.dlq')).toMatchObject({ queue: 'parcels.parcel.lost', messageType: 'parcel.lost' });
+    // Checked against the @EventPattern handler's class: a wrong body is refused with its reasons, nothing sent.
+    await expect(editor.replayEdited('parcels.parcel.lost.dlq', messageId!, '{"parcelId":8}')).rejects.toThrow(DeadLetterEditRefusedError);
+    await editor.replayEdited('parcels.parcel.lost.dlq', messageId!, '{"parcelId":"found-8"}');
+    await eventually(() => controller.lost.some((entry) => entry.parcelId === 'found-8'), 'the edited copy handled');
   });
 
   it("applies the user's interceptors in an 'rpc' context whose getContext() is the MessageContext; extras set the queue", async () => {
