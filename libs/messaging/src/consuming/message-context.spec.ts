@@ -129,6 +129,18 @@ describe('MessageContext', () => {
       expect(contextOf({ properties: { correlationId: 'from-amqp' } }).correlationId).toBe('from-amqp');
     });
 
+    it('keeps only a short plain id: a long one or one with other characters gives way to the next, then to a new one', () => {
+      const long = 'c'.repeat(129);
+      expect(contextOf({ headers: { 'x-correlation-id': long }, properties: { correlationId: 'from-amqp' } }).correlationId).toBe(
+        'from-amqp',
+      );
+      expect(contextOf({ headers: { 'x-correlation-id': 'a\nb' }, properties: { messageId: 'msg-7' } }).correlationId).toBe('msg-7');
+      const fresh = contextOf({ headers: { 'x-correlation-id': '<script>' }, properties: { messageId: 'x'.repeat(200) } }).correlationId;
+      expect(fresh).toMatch(/^[0-9a-f-]{36}$/);
+      expect(contextOf({ headers: { 'x-causation-id': long } }).causationId).toBeUndefined();
+      expect(contextOf({ headers: { 'x-causation-id': 'cause-1' } }).causationId).toBe('cause-1');
+    });
+
     it('is the message id when the producer gave no correlation at all', () => {
       expect(contextOf({ properties: { messageId: 'msg-42' } }).correlationId).toBe('msg-42');
     });

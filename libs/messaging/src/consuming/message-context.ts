@@ -1,5 +1,6 @@
 // What a handler learns about the delivery it is handling, without touching raw broker objects.
 import type { ConsumeMessage } from 'amqplib';
+import { acceptCorrelationId, newCorrelationId } from '../correlation/correlation-context';
 import { MessageHeaders } from '../topology/topology-names';
 import { DEFAULT_HEADER_TRUST, readOwnedHeaders, type HeaderTrust } from './owned-headers';
 
@@ -61,9 +62,14 @@ export class MessageContext {
     const headers = properties.headers ?? {};
     this.messageId = stringOr(properties.messageId, '');
     this.messageType = stringOr(properties.type, raw.fields.routingKey);
-    this.correlationId = stringOr(headers[MessageHeaders.correlationId], stringOr(properties.correlationId, this.messageId));
-    const causationId: unknown = headers[MessageHeaders.causationId];
-    this.causationId = typeof causationId === 'string' ? causationId : undefined;
+    // Ids from the producer are kept only when short and plain (as over HTTP): they go into every log line and every
+    // message the handler publishes. The first acceptable one wins; a message with none starts a correlation of its own.
+    this.correlationId =
+      acceptCorrelationId(headers[MessageHeaders.correlationId]) ??
+      acceptCorrelationId(properties.correlationId) ??
+      acceptCorrelationId(this.messageId) ??
+      newCorrelationId();
+    this.causationId = acceptCorrelationId(headers[MessageHeaders.causationId]);
     const owned = readOwnedHeaders(raw, trust);
     if (owned.problems.length > 0) headerProblems.set(this, owned.problems);
     this.schemaVersion = owned.schemaVersion;
