@@ -1,7 +1,7 @@
 import { MessageValidationError } from '@app/messaging-core';
 import { assertMessageClass } from '@app/messaging-core';
 import { validateMessage } from '@app/messaging-core';
-import { Fault, faultOf } from './fault';
+import { Fault, faultMessageId, faultOf } from './fault';
 
 class InvoiceSent {
   static readonly messageType = 'invoice.sent';
@@ -126,5 +126,25 @@ describe('validating a fault', () => {
 
     expect(error).toBeInstanceOf(MessageValidationError);
     expect((error as MessageValidationError).issues.map((issue) => issue.path)).toEqual([field]);
+  });
+});
+
+describe('faultMessageId', () => {
+  const failure = { queue: 'billing.order.placed', messageId: 'm-1', replays: 0, attempt: 3 };
+
+  it('is the same UUID for the same dead-lettering, so a fault sent again after a crash is recognised', () => {
+    expect(faultMessageId(failure)).toBe(faultMessageId({ ...failure }));
+    expect(faultMessageId(failure)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('differs after a replay, on another queue, at another attempt, for another message', () => {
+    const ids = new Set([
+      faultMessageId(failure),
+      faultMessageId({ ...failure, replays: 1 }),
+      faultMessageId({ ...failure, queue: 'audit.order.placed' }),
+      faultMessageId({ ...failure, attempt: 1 }),
+      faultMessageId({ ...failure, messageId: 'm-2' }),
+    ]);
+    expect(ids.size).toBe(5);
   });
 });

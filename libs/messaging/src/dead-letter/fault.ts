@@ -1,4 +1,5 @@
 // The fault event published when a message is dead-lettered, so that its producer can compensate.
+import { createHash } from 'node:crypto';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, Matches, Min, ValidateNested } from 'class-validator';
 import type { MessageClass } from '@app/messaging-core';
@@ -61,4 +62,18 @@ export function faultOf(type: MessageClass | string): MessageClass<Fault> {
     faultClasses.set(messageType, faultClass);
   }
   return faultClass;
+}
+
+/**
+ * The message id of the fault event of one dead-lettering: the same each time the same failure is dead-lettered again
+ * (a consumer that stopped after sending the fault and before its ack sends it again on the redelivery, under this id,
+ * so an @Idempotent consumer of faults acts once), another after a replay (`replays`) or on another queue. A UUID
+ * (version 8: derived from a SHA-256 of its parts).
+ */
+export function faultMessageId(parts: { queue: string; messageId: string; replays: number; attempt: number }): string {
+  const hex = createHash('sha256')
+    .update(JSON.stringify(['fault', parts.queue, parts.messageId, parts.replays, parts.attempt]))
+    .digest('hex');
+  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '@nestjs/common';
 import type { Options } from 'amqplib';
 import { DependencyUnavailableError, MessageDecodeError, PermanentError, TransientError, validateMessage } from '@app/messaging-core';
-import { faultOf, type Fault } from '../../dead-letter/fault';
+import { faultMessageId, faultOf, type Fault } from '../../dead-letter/fault';
 import { deliveryOf, handlerFor, rawDelivery, RecordingChannel, type RawParts } from '../../../../../test/support/deliveries';
 import type { HandlerDefinition } from '../../handlers/handler-definition';
 import type { ConsumeOutcome, ConsumerInstrumentation, MessagingInstrumentation } from '../../instrumentation/messaging-instrumentation';
@@ -286,6 +286,8 @@ describe('OutcomeStep on a permanent error', () => {
     ]);
     const [deadLetter, fault] = channel.published;
     expect(fault.options).toMatchObject({ type: 'fault.order.placed', correlationId: 'c-42', persistent: true });
+    // Derived from the failure, not random: the same fault sent again after a crash has the same id.
+    expect(fault.options.messageId).toBe(faultMessageId({ queue: QUEUE, messageId: 'm-1', replays: 0, attempt: 1 }));
     expect(fault.options.headers).toMatchObject({ 'x-correlation-id': 'c-42', 'x-causation-id': 'm-1' });
     expect(JSON.parse(fault.content.toString('utf8'))).toEqual({
       messageId: 'm-1',

@@ -6,7 +6,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { ConsumeMessage, Options } from 'amqplib';
 import { deadLetterHeaders, errorMessage, retryHeaders } from '../../dead-letter/dead-letter-headers';
-import { faultOf, type Fault } from '../../dead-letter/fault';
+import { faultMessageId, faultOf, type Fault } from '../../dead-letter/fault';
 import { describeFaultBody } from '../../dead-letter/fault-body';
 import type { HandlerDefinition } from '../../handlers/handler-definition';
 import {
@@ -236,7 +236,18 @@ export class OutcomeStep implements ConsumeStep {
         failedAt: String(headers[MessageHeaders.lastFailedAt]),
       };
       const faultClass = faultOf(handler.messageClass);
-      const publishOptions = { correlationId: context.correlationId, causationId: context.messageId };
+      const replays = Number(raw.properties.headers?.[MessageHeaders.replayCount]);
+      const publishOptions = {
+        // The same id if this dead-lettering happens again (a crash before the ack): consumers of faults can dedupe.
+        messageId: faultMessageId({
+          queue: context.queue,
+          messageId: context.messageId,
+          replays: Number.isInteger(replays) && replays > 0 ? replays : 0,
+          attempt: context.attempt,
+        }),
+        correlationId: context.correlationId,
+        causationId: context.messageId,
+      };
       const { exchange, serviceName } = this.options;
       let outgoing;
       try {
