@@ -162,7 +162,10 @@ async function prove(sabotage: Sabotage, broker: () => Promise<PrivateBroker>): 
   if (found !== 1) {
     return { sabotage, verdict: 'stale', seconds: 0, detail: `${sabotage.file}: the text to replace occurs ${found} times, not once` };
   }
-  writeFileSync(file, original.replace(sabotage.find, () => sabotage.replace));
+  writeFileSync(
+    file,
+    original.replace(sabotage.find, () => sabotage.replace),
+  );
   try {
     const env = sabotage.faults ? (await broker()).env : {};
     const { report, output } = await runJest(sabotage, env);
@@ -217,7 +220,9 @@ async function main(): Promise<void> {
       if (interrupted) break;
       const outcome = await prove(sabotage, () => (privateBroker ??= PrivateBroker.start()));
       outcomes.push(outcome);
-      console.log(`prove: ${outcome.verdict.padEnd(11)} ${outcome.seconds}s  ${sabotage.row}: ${sabotage.name}${outcome.detail ? `\n         ${outcome.detail}` : ''}`);
+      console.log(
+        `prove: ${outcome.verdict.padEnd(11)} ${outcome.seconds}s  ${sabotage.row}: ${sabotage.name}${outcome.detail ? `\n         ${outcome.detail}` : ''}`,
+      );
     }
   } finally {
     if (privateBroker) (await privateBroker).stop();

@@ -127,7 +127,7 @@ describe('MessagingModule against RabbitMQ', () => {
       const marker = await publisher.publish(PingSent, { text: 'after the invalid one', hops: 0 });
       await eventually(async () => (await observer.depth()) >= 1, 'the valid message after the invalid one on the queue');
       const seen = await observer.drain();
-      expect(seen.map((message) => message.properties.messageId)).toEqual([marker.messageId]);
+      expect(seen.map((message) => String(message.properties.messageId))).toEqual([marker.messageId]);
     } finally {
       await observer.delete();
     }
