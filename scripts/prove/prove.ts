@@ -4,6 +4,7 @@
 //   npm run prove                      every sabotage, one after another
 //   npm run prove -- --quick           the short subset npm test runs
 //   npm run prove -- --only <text>     the sabotages whose row, name or file contains <text>
+//   npm run prove -- --from <n>        from the n-th sabotage of the list on (to resume a run cut short)
 //   npm run prove -- --list            the sabotages, without running anything
 //
 // A sabotage is a string replacement that must match its file exactly once (else it is reported stale: the code moved
@@ -38,13 +39,14 @@ const ROOT = resolve(__dirname, '..', '..');
 const SCRATCH = join(tmpdir(), `prove-${createHash('sha1').update(ROOT).digest('hex').slice(0, 10)}`);
 const RUN_TIMEOUT_MS = 8 * 60_000;
 
-function parseArgs(argv: string[]): { quick: boolean; only?: string; list: boolean } {
-  const options: { quick: boolean; only?: string; list: boolean } = { quick: false, list: false };
+function parseArgs(argv: string[]): { quick: boolean; only?: string; from: number; list: boolean } {
+  const options: { quick: boolean; only?: string; from: number; list: boolean } = { quick: false, from: 1, list: false };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--quick') options.quick = true;
     else if (argv[i] === '--list') options.list = true;
     else if (argv[i] === '--only') options.only = argv[++i];
-    else throw new Error(`prove: unknown argument ${argv[i]} (--quick, --only <text>, --list)`);
+    else if (argv[i] === '--from') options.from = Number(argv[++i]);
+    else throw new Error(`prove: unknown argument ${argv[i]} (--quick, --only <text>, --from <n>, --list)`);
   }
   return options;
 }
@@ -192,7 +194,8 @@ function table(outcomes: Outcome[]): string {
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const chosen = SABOTAGES.filter(
-    (s) =>
+    (s, index) =>
+      index + 1 >= options.from &&
       (!options.quick || s.quick) &&
       (!options.only || [s.row, s.name, s.file].some((text) => text.toLowerCase().includes(options.only!.toLowerCase()))),
   );
