@@ -155,10 +155,11 @@ export const SABOTAGES: Sabotage[] = [
   },
   {
     row: 'coalesced acks',
-    name: 'a released (nacked) delivery is acked',
+    name: 'a delivery acked alone is acked again on the next flush',
     file: 'libs/messaging/src/consuming/ack-batcher.ts',
-    find: 'if (entry && entry.state === State.Open) entry.state = State.Done;',
-    replace: 'if (entry && entry.state === State.Open) entry.state = State.Ready;',
+    find: `        this.channel.ack(entry.raw, false);
+        entry.state = State.Done;`,
+    replace: '        this.channel.ack(entry.raw, false);',
     tests: ['libs/messaging/src/consuming/ack-batcher.spec.ts'],
     quick: true,
   },
