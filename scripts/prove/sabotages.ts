@@ -271,15 +271,16 @@ export const SABOTAGES: Sabotage[] = [
     faults: true,
   },
   {
-    row: 'inbox crash',
-    name: 'the delivery is acked before the inbox transaction commits',
+    row: 'inbox',
+    name: 'a delivery is acked before its transaction commits',
     file: DB_INBOX,
     find: `              this.timed(started);
               results.set(pending, 'processed');`,
     replace: `              this.timed(started);
               results.set(pending, 'processed');
               pending.resolve('processed');`,
-    tests: ['libs/persistence/test/inbox-crash.int-spec.ts'],
+    tests: ['libs/persistence/test/inbox.int-spec.ts'],
+    filter: 'acks a delivery only once',
   },
   {
     row: 'enhancers',

@@ -23,7 +23,10 @@ class CreditGranted {
   static readonly messageType = 'credit.granted';
   static readonly schemaVersion = 1;
   @IsString() account!: string;
-  /** "fail-once": the handler writes, then fails once after its write (the write must roll back). */
+  /**
+   * "fail-once": the handler writes, then fails once after its write (the write must roll back). "commit-fails-once":
+   * the handler succeeds, but the first commit of its transaction is refused (a deferred constraint trigger).
+   */
   @IsString() mode!: string;
 }
 
@@ -61,6 +64,8 @@ describe.each(cases)('idempotent consumer with the $name', ({ store, database })
         await context.transaction.execute(
           sql`insert into credits (account, message_id, attempt) values (${message.account}, ${context.messageId}, ${context.attempt})`,
         );
+        if (message.mode === 'commit-fails-once')
+          await context.transaction.execute(sql`insert into commit_gate (message_id) values (${context.messageId})`);
       } else {
         this.externalEffects.push({ account: message.account, attempt: context.attempt });
       }
@@ -92,9 +97,22 @@ describe.each(cases)('idempotent consumer with the $name', ({ store, database })
     app = moduleRef.createNestApplication();
     db = app.get<DatabaseHandle>(DATABASE);
     await db.db.execute(sql`create table if not exists credits (account text not null, message_id text not null, attempt int not null)`);
+    if (database === 'postgres' && store === 'database') {
+      // A row of commit_gate refuses the first commit of its transaction, at commit time (a sequence is not rolled back).
+      await db.db.execute(sql`create sequence if not exists commit_gate_refusals`);
+      await db.db.execute(sql`create table if not exists commit_gate (message_id text not null)`);
+      await db.db.execute(sql`create or replace function refuse_first_commit() returns trigger language plpgsql as $$
+        begin
+          if nextval('commit_gate_refusals') = 1 then raise exception 'commit refused once'; end if;
+          return null;
+        end $$`);
+      await db.db.execute(sql`drop trigger if exists commit_gate_refusal on commit_gate`);
+      await db.db.execute(sql`create constraint trigger commit_gate_refusal after insert on commit_gate
+        deferrable initially deferred for each row execute function refuse_first_commit()`);
+    }
     await app.init();
     await app.get(ConsumerSupervisor).waitUntilReady();
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await app?.close();
@@ -155,4 +173,22 @@ describe.each(cases)('idempotent consumer with the $name', ({ store, database })
     expect(await effectsFor(account)).toEqual([2]);
     if (store === 'database') expect(await markOf(messageId)).toBe(1);
   });
+
+  // On PostgreSQL (a deferred constraint trigger refuses the commit); the Redis store has no transaction to commit.
+  if (database === 'postgres' && store === 'database') {
+    it('acks a delivery only once its transaction has committed: a refused commit is retried, not lost', async () => {
+      const handler = app.get(CreditHandler);
+      const account = `acc-${run}-commit`;
+      const { messageId } = await app.get(MessagePublisher).publish(CreditGranted, { account, mode: 'commit-fails-once' });
+      // An ack sent before the commit would have settled the message though its commit failed: no second run would come.
+      await eventually(
+        () => handler.runs.some((r) => r.messageId === messageId && r.attempt === 2),
+        'the run after the refused commit',
+        10_000,
+      );
+      await eventually(queueSettled, 'the second run acked', 10_000);
+      expect(await effectsFor(account)).toEqual([2]);
+      expect(await markOf(messageId)).toBe(1);
+    });
+  }
 });
