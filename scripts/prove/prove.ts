@@ -3,7 +3,7 @@
 //
 //   npm run prove                      every sabotage, one after another
 //   npm run prove -- --quick           the short subset npm test runs
-//   npm run prove -- --only <text>     the sabotages whose row, name or file contains <text>
+//   npm run prove -- --only <text>     the sabotages whose row, name or file contains <text> (may be repeated)
 //   npm run prove -- --from <n>        from the n-th sabotage of the list on (to resume a run cut short)
 //   npm run prove -- --list            the sabotages, without running anything
 //
@@ -39,12 +39,12 @@ const ROOT = resolve(__dirname, '..', '..');
 const SCRATCH = join(tmpdir(), `prove-${createHash('sha1').update(ROOT).digest('hex').slice(0, 10)}`);
 const RUN_TIMEOUT_MS = 8 * 60_000;
 
-function parseArgs(argv: string[]): { quick: boolean; only?: string; from: number; list: boolean } {
-  const options: { quick: boolean; only?: string; from: number; list: boolean } = { quick: false, from: 1, list: false };
+function parseArgs(argv: string[]): { quick: boolean; only: string[]; from: number; list: boolean } {
+  const options: { quick: boolean; only: string[]; from: number; list: boolean } = { quick: false, only: [], from: 1, list: false };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--quick') options.quick = true;
     else if (argv[i] === '--list') options.list = true;
-    else if (argv[i] === '--only') options.only = argv[++i];
+    else if (argv[i] === '--only') options.only.push(argv[++i].toLowerCase());
     else if (argv[i] === '--from') options.from = Number(argv[++i]);
     else throw new Error(`prove: unknown argument ${argv[i]} (--quick, --only <text>, --from <n>, --list)`);
   }
@@ -197,7 +197,7 @@ async function main(): Promise<void> {
     (s, index) =>
       index + 1 >= options.from &&
       (!options.quick || s.quick) &&
-      (!options.only || [s.row, s.name, s.file].some((text) => text.toLowerCase().includes(options.only!.toLowerCase()))),
+      (options.only.length === 0 || options.only.some((only) => [s.row, s.name, s.file].some((text) => text.toLowerCase().includes(only)))),
   );
   if (options.list) {
     // Read-only: each sabotage with how often its text occurs in the working tree (1 or it is stale).
