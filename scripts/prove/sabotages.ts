@@ -567,10 +567,10 @@ export const SABOTAGES: Sabotage[] = [
   },
   {
     row: 'shutdown burst',
-    name: 'at SIGTERM the deliveries in flight are acked at once, their handlers not waited for',
+    name: 'at SIGTERM the deliveries in flight are dropped (rejected without requeue)',
     file: 'libs/messaging/src/consuming/message-consumer.ts',
     find: 'await settleWithin([...this.inFlight], timeoutMs);',
-    replace: 'this.channel.ackAll();\n    await settleWithin([], timeoutMs);',
+    replace: 'this.channel.nackAll(false);\n    await settleWithin([...this.inFlight], timeoutMs);',
     tests: ['test/shutdown-burst.e2e-spec.ts'],
   },
 ];
