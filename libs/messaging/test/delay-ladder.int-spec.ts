@@ -7,7 +7,7 @@ import type { QueueType } from '../src/options/messaging-options';
 import { delayRoute } from '../src/retry/delay-route';
 import { Topology } from '../src/topology/topology';
 import { BROKER_DEATH_HEADERS, MessageHeaders, TopologyNames } from '../src/topology/topology-names';
-import { createTestVhost, eventually, type TestVhost } from '../../../test/support/test-broker';
+import { createTestVhost, eventually, rabbitmqctl, type TestVhost } from '../../../test/support/test-broker';
 
 /** How late a delayed message may be: dead-lettering through a few levels, and the consumer's hop. */
 const TOLERANCE_MS = 1200;
@@ -146,6 +146,22 @@ class LadderRun {
     return this.firstArrival(messageId)!;
   }
 
+  /**
+   * Waits until none of `queues` holds a message, ready or unacked: whatever the broker routed through them has been
+   * delivered, acked and recorded (or dropped by the broker).
+   */
+  async emptied(queues: string[], what: string): Promise<void> {
+    await eventually(
+      async () => {
+        const listed = await rabbitmqctl('list_queues', '-p', this.vhost.name, '--no-table-headers', 'name', 'messages');
+        const depth = new Map(listed.split('\n').map((line) => line.trim().split(/\s+/) as [string, string]));
+        return queues.every((queue) => depth.get(queue) === '0');
+      },
+      what,
+      20_000,
+    );
+  }
+
   /** Message ids that reached `queue`, once per delivery. */
   receivedBy(queue: string): string[] {
     return [...this.arrivals.entries()].flatMap(([id, list]) => list.filter((a) => a.queue === queue).map(() => id));
@@ -198,8 +214,9 @@ describe.each(QUEUE_TYPES)('delay ladder delivering to %s handler queues', (queu
   it('delivers to x.y only what was routed to x.y, and to b.x.y only what was routed to b.x.y', async () => {
     await ladder.arrivalOf(`to-${SHORT_NAME}`, 1000 + TOLERANCE_MS + 2000);
     await ladder.arrivalOf(`to-${LONG_NAME}`, 1000 + TOLERANCE_MS + 2000);
-    // A leaked copy would travel the same levels and come out at the same moment; give it a moment anyway.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // A leaked copy is routed by the same delivery exchange at the same moment: once the last level and both queues
+    // are empty, it would have been recorded.
+    await ladder.emptied([ladder.names.delayLevelQueue(0), SHORT_NAME, LONG_NAME], 'level 00, x.y and b.x.y emptied');
 
     expect(ladder.receivedBy(SHORT_NAME)).toEqual([`to-${SHORT_NAME}`]);
     expect(ladder.receivedBy(LONG_NAME)).toEqual([`to-${LONG_NAME}`]);

@@ -30,6 +30,7 @@ import {
   type MicroserviceOptions,
 } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
+import { randomUUID } from 'node:crypto';
 import { IsInt, IsString, Min } from 'class-validator';
 import { firstValueFrom, lastValueFrom, map, of, type Observable } from 'rxjs';
 import {
@@ -51,6 +52,7 @@ import {
   type PublishReceipt,
 } from '@app/messaging';
 import { createTestVhost, eventually, getOne, rabbitmqctl, type TestVhost } from '../../../test/support/test-broker';
+import { QueueObserver } from '../../../test/support/queue-observer';
 
 class ParcelShipped {
   static readonly messageType = 'parcel.shipped';
@@ -250,8 +252,20 @@ describe('The Nest microservices transport and client, against RabbitMQ', () => 
   });
 
   it('refuses an invalid emit with every reason, sending nothing', async () => {
-    await expect(lastValueFrom(client.emit(ParcelShipped, { parcelId: 'p-2', weight: 0 }))).rejects.toThrow(MessageValidationError);
-    await expect(lastValueFrom(client.emit('no.such.type', {}))).rejects.toThrow(/no message class has the type "no.such.type"/);
+    // A queue of the test's own sees what reaches the exchange; a valid emit after the invalid one, on the same
+    // channel, is there only after anything sent before it.
+    const observer = await QueueObserver.open(vhost.url, `observer.invalid-emit-${randomUUID()}`, {
+      routingKey: ParcelShipped.messageType,
+    });
+    try {
+      await expect(lastValueFrom(client.emit(ParcelShipped, { parcelId: 'p-2', weight: 0 }))).rejects.toThrow(MessageValidationError);
+      await expect(lastValueFrom(client.emit('no.such.type', {}))).rejects.toThrow(/no message class has the type "no.such.type"/);
+      const marker = await lastValueFrom(client.emit<PublishReceipt>(ParcelShipped, { parcelId: 'p-after', weight: 1 }));
+      await eventually(async () => (await observer.depth()) >= 1, 'the valid emit after the invalid one on the queue');
+      expect((await observer.drain()).map((message) => String(message.properties.messageId))).toEqual([marker.messageId]);
+    } finally {
+      await observer.delete();
+    }
   });
 
   it('retries a transient failure through the delay exchanges, and dead-letters a permanent one with its reason and a fault', async () => {

@@ -94,8 +94,23 @@ describe('publishing across a broker outage', () => {
       'the held publish on the observer queue',
       15_000,
     );
-    // The one that failed was never sent: a caller told "failed" can retry without making a duplicate.
+    // The ones that failed were never sent: a caller told "failed" can retry without making a duplicate. A late copy
+    // would leave on the hasty publisher's channel before anything it publishes next, so look until that arrives, and
+    // for a while after it.
+    await hasty.publish(PriceChanged, { sku: 'after-the-outage' });
+    const lookUntil = { marker: false, deadline: 0 };
+    await eventually(
+      async () => {
+        skus = [...skus, ...(await observed())];
+        if (!lookUntil.marker && skus.includes('after-the-outage'))
+          Object.assign(lookUntil, { marker: true, deadline: Date.now() + 2_000 });
+        return lookUntil.marker && Date.now() >= lookUntil.deadline;
+      },
+      'the publish made after the outage, and 2 s more of looking for a late copy',
+      15_000,
+    );
     expect(skus.filter((sku) => sku === 'held')).toHaveLength(1);
     expect(skus).not.toContain('too-late');
+    expect(skus).not.toContain('too-late-2');
   });
 });

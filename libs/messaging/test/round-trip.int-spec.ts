@@ -1,6 +1,7 @@
 // Integration: the module against the real broker — round trip, validation at both ends, correlation, confirms.
 import { Injectable, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { randomUUID } from 'node:crypto';
 import { IsInt, IsString, Min } from 'class-validator';
 import {
   MessageContext,
@@ -9,9 +10,11 @@ import {
   MessagePublisher,
   MessageValidationError,
   MessagingModule,
+  PublishError,
   runWithCorrelation,
 } from '@app/messaging';
 import { createTestVhost, eventually, getOne, rabbitmqctl, type TestVhost } from '../../../test/support/test-broker';
+import { QueueObserver } from '../../../test/support/queue-observer';
 
 class PingSent {
   static readonly messageType = 'ping.sent';
@@ -113,12 +116,21 @@ describe('MessagingModule against RabbitMQ', () => {
   });
 
   it('refuses an invalid message at publish with the reasons, and sends nothing', async () => {
-    const before = handler.pings.length;
-    const attempt = publisher.publish(PingSent, { text: 42, hops: -1 } as unknown as PingSent);
-    await expect(attempt).rejects.toBeInstanceOf(MessageValidationError);
-    await expect(attempt).rejects.toThrow(/text: text must be a string; hops: hops must not be less than 0/);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(handler.pings.length).toBe(before);
+    // A queue of the test's own on the exchange sees whatever reaches the broker (a message sent invalid would be
+    // dead-lettered at consume and never reach the handler, so counting handler calls would prove nothing).
+    const observer = await QueueObserver.open(vhost.url, `observer.invalid-${randomUUID()}`, { routingKey: 'ping.sent' });
+    try {
+      const attempt = publisher.publish(PingSent, { text: 42, hops: -1 } as unknown as PingSent);
+      await expect(attempt).rejects.toBeInstanceOf(MessageValidationError);
+      await expect(attempt).rejects.toThrow(/text: text must be a string; hops: hops must not be less than 0/);
+      // The publisher's channel keeps its order: once a later valid message is on the queue, an earlier one would be too.
+      const marker = await publisher.publish(PingSent, { text: 'after the invalid one', hops: 0 });
+      await eventually(async () => (await observer.depth()) >= 1, 'the valid message after the invalid one on the queue');
+      const seen = await observer.drain();
+      expect(seen.map((message) => String(message.properties.messageId))).toEqual([marker.messageId]);
+    } finally {
+      await observer.delete();
+    }
   });
 
   it('dead-letters a message that fails validation at consume, with the reason in its headers', async () => {
@@ -145,12 +157,18 @@ describe('MessagingModule against RabbitMQ', () => {
     const count = 400;
     await Promise.all(Array.from({ length: count }, (_, seq) => publisher.publish(BurstItem, { seq })));
     await eventually(() => handler.burst.length >= count, 'the burst handled', 20_000);
-    // A wrong ack (twice, or of an unknown delivery) closes the channel and the broker redelivers: duplicates would show.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // A wrong ack (twice, or of an unknown delivery) closes the channel and the broker redelivers: duplicates would
+    // show. Settled means nothing ready and nothing unacked on the queue.
+    await eventually(
+      async () =>
+        /^rt\.burst\.item\s+0\s+0$/m.test(
+          await rabbitmqctl('list_queues', '-p', vhost.name, 'name', 'messages_ready', 'messages_unacknowledged'),
+        ),
+      'every delivery of the burst acked',
+      20_000,
+    );
     expect([...handler.burst].sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, seq) => seq));
     expect(handler.burst).not.toEqual([...handler.burst].sort((a, b) => a - b));
-    const listed = await rabbitmqctl('list_queues', '-p', vhost.name, 'name', 'messages_ready', 'messages_unacknowledged');
-    expect(listed).toMatch(/^rt\.burst\.item\s+0\s+0$/m);
   });
 
   it('resolves a publish only after the broker has confirmed it', async () => {
@@ -166,5 +184,30 @@ describe('MessagingModule against RabbitMQ', () => {
     } finally {
       await connection.close();
     }
+  });
+
+  it('rejects a publish the broker nacks (its only queue refuses it), after the bound, with PublishError', async () => {
+    // A publish that resolved on the socket write, before the broker's answer, would resolve here.
+    const type = `refused.${randomUUID()}`;
+    const connection = await vhost.connect();
+    try {
+      const channel = await connection.createChannel();
+      const queue = `observer.full-${randomUUID()}`;
+      await channel.assertQueue(queue, { exclusive: true, arguments: { 'x-max-length': 0, 'x-overflow': 'reject-publish' } });
+      await channel.bindQueue(queue, 'domain.events', type);
+      const outgoing = await publisher.prepare(PongSent, { text: 'refused' });
+      const startedAt = Date.now();
+      await expect(publisher.send({ ...outgoing, routingKey: type }, 1_500)).rejects.toThrow(PublishError);
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1_400);
+      expect((await channel.checkQueue(queue)).messageCount).toBe(0);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('rejects at once a publish to an exchange the broker does not have, and publishes again afterwards', async () => {
+    const outgoing = await publisher.prepare(PongSent, { text: 'nowhere' });
+    await expect(publisher.send({ ...outgoing, exchange: `missing-${randomUUID()}` }, 10_000)).rejects.toThrow(/was not confirmed/);
+    await expect(publisher.publish(PongSent, { text: 'after the refusal' })).resolves.toMatchObject({ messageId: expect.any(String) });
   });
 });

@@ -14,10 +14,12 @@ import {
   type MicroserviceOptions,
 } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
+import { randomUUID } from 'node:crypto';
 import { IsArray, IsInt, IsString } from 'class-validator';
 import { firstValueFrom, lastValueFrom } from 'rxjs';
 import { ConsumerSupervisor, MessagingClientsModule, MessagingModule, MessagingTransport, MessagingTransportModule } from '@app/messaging';
 import { createTestVhost, eventually, getOne, type TestVhost } from '../../../test/support/test-broker';
+import { QueueObserver } from '../../../test/support/queue-observer';
 
 // ---- The application, as written for Transport.RMQ. Nothing in this part changes between the two runs. ----
 
@@ -193,7 +195,19 @@ describe('Coming from Transport.RMQ', () => {
     });
 
     it('refuses an invalid message before sending it (validated at both ends)', async () => {
-      await expect(app.get(MathGateway).sum(['one', 'two'] as unknown as number[])).rejects.toThrow(/math.sum is invalid: numbers/);
+      const invalid = () => app.get(MathGateway).sum(['one', 'two'] as unknown as number[]);
+      // A queue of the test's own sees every math.sum request that reaches the exchange: the valid one sent after the
+      // invalid one is there only after anything sent before it.
+      const observer = await QueueObserver.open(vhost.url, `observer.math-sum-${randomUUID()}`, { routingKey: 'math.sum' });
+      try {
+        await expect(invalid()).rejects.toThrow(/math.sum is invalid: numbers/);
+        await expect(app.get(MathGateway).sum([1, 2])).resolves.toBe(3);
+        await eventually(async () => (await observer.depth()) >= 1, 'the valid request on the queue');
+        const bodies = (await observer.drain()).map((message) => JSON.parse(message.content.toString()) as unknown);
+        expect(bodies).toEqual([{ numbers: [1, 2] }]);
+      } finally {
+        await observer.delete();
+      }
     });
   });
 });

@@ -158,14 +158,24 @@ describe('how the inbox shares deliveries among its lanes', () => {
         running--;
       },
       most: () => most,
+      running: () => running,
     };
+  }
+
+  /** Polls `predicate` (observable state of the store or its handlers) until it holds. */
+  async function until(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+      if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for: ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
   }
 
   it('keeps a delivery of quick handlers for the busy lane (one more batch) rather than open another lane', async () => {
     const lanes = new DatabaseIdempotencyStore(handle.db, { lanes: 2, maxBatch: 32, laneWaitMs: 5000 });
     const counter = concurrency();
     const first = lanes.runOnce(claim(`q${run}-first`), counter.work(50));
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await until(() => counter.running() === 1, 'the first handler running');
     // The first lane is busy, the second is free: the delivery still waits for the first (a quick handler's batch
     // ends soon), where a transaction of its own would cost it a commit.
     const next = lanes.runOnce(claim(`q${run}-next`), counter.work(1));
@@ -186,12 +196,12 @@ describe('how the inbox shares deliveries among its lanes', () => {
 
   it('does not hold quick handlers back behind one that hangs: another lane opens for them', async () => {
     const lanes = new DatabaseIdempotencyStore(handle.db, { lanes: 2, maxBatch: 32 });
-    let release!: () => void;
-    const hanging = lanes.runOnce(claim(`h${run}-hangs`), () => new Promise<void>((resolve) => (release = resolve)));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const hangs: { release?: () => void } = {};
+    const hanging = lanes.runOnce(claim(`h${run}-hangs`), () => new Promise<void>((resolve) => (hangs.release = resolve)));
+    await until(() => hangs.release !== undefined, 'the hanging handler running');
     // The first lane is busy with the hanging handler; this one is handled while it still hangs.
     await expect(lanes.runOnce(claim(`h${run}-next`), async () => undefined)).resolves.toBe('processed');
-    release();
+    hangs.release!();
     await expect(hanging).resolves.toBe('processed');
   });
 });
@@ -216,8 +226,10 @@ describe('the inbox of a service (@Idempotent with the database store)', () => {
       await deliver(0); // teaches the store that these handlers are slow: they are spread over the free lanes
 
       const burst = Promise.all(Array.from({ length: 24 }, (_, i) => deliver(i + 1)));
-      await new Promise((resolve) => setTimeout(resolve, 60));
-      // Two of the four connections hold batches; a query of the service's own still gets one of the other two.
+      // Once two batches hold a transaction each (two of the four connections), a query of the service's own still
+      // gets one of the other two.
+      const deadline = Date.now() + 10_000;
+      while (open.size < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2));
       await pool.db.execute(sql`select 1`);
       const handledWhenAnswered = handled;
       await burst;

@@ -81,40 +81,60 @@ describe('graceful shutdown', () => {
     return { app, url: `http://127.0.0.1:${port}/ping`, exited, trigger: shutdownTrigger(app, { timeoutMs, exit }) };
   }
 
-  /** A keep-alive client (one connection) that sends its next request as soon as the last one is answered. */
-  function busyClient(url: string): { stop: () => Promise<number> } {
+  /**
+   * A keep-alive client (one connection) that sends its next request as soon as the last one is answered. `answered`
+   * counts the answers, `closeAnswers` those that came with `Connection: close` (sent after the signal).
+   */
+  function busyClient(url: string): { answered: () => number; closeAnswers: () => number; stop: () => Promise<void> } {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     agents.push(agent);
     let stopped = false;
+    let answered = 0;
+    let closeAnswers = 0;
     const loop = (async () => {
-      let answered = 0;
       while (!stopped) {
         const answer = await request(url, agent).catch(() => undefined);
         if (!answer) break; // the server is gone
         answered++;
+        if (answer.headers.connection === 'close') closeAnswers++;
       }
-      return answered;
     })();
     return {
+      answered: () => answered,
+      closeAnswers: () => closeAnswers,
       stop: async () => {
         stopped = true;
-        return loop;
+        await loop;
       },
     };
   }
 
-  it('exits 0 though keep-alive clients keep a request in flight all the time', async () => {
-    const { url, exited, trigger } = await start(8_000);
+  async function until(predicate: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+      if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for: ${what}`);
+      await sleep(5);
+    }
+  }
+
+  it('exits 0 though keep-alive clients keep a request in flight all the time, answering them during the drain', async () => {
+    const { app, url, exited, trigger } = await start(8_000);
     const clients = [busyClient(url), busyClient(url), busyClient(url)];
-    await sleep(200);
-    releaseDrain();
+    await until(() => clients.every((client) => client.answered() > 0), 'every client answered before the signal');
 
     trigger('SIGTERM');
+    await until(() => app.get(Drain).started, 'the drain started');
+    const atDrain = clients.map((client) => client.answered());
+    // Answers counted from the drain on only: each client is still served while the consumers drain.
+    await until(() => clients.every((client, i) => client.answered() > atDrain[i] + 1), 'each client answered twice during the drain');
+    const startedAt = Date.now();
+    releaseDrain();
 
     // Without Connection: close the HTTP server waits for these connections, which never go idle, until the timeout.
     expect(await exited).toBe(0);
-    const answered = await Promise.all(clients.map((client) => client.stop()));
-    expect(Math.min(...answered)).toBeGreaterThan(0);
+    expect(Date.now() - startedAt).toBeLessThan(4_000);
+    await Promise.all(clients.map((client) => client.stop()));
+    expect(Math.min(...clients.map((client) => client.closeAnswers()))).toBeGreaterThan(0);
   }, 20_000);
 
   it('still answers requests while draining, each on a connection of its own', async () => {
@@ -135,10 +155,12 @@ describe('graceful shutdown', () => {
     expect(await exited).toBe(0);
   });
 
-  it('exits 1 when the close outlasts timeoutMs', async () => {
+  it('exits 1 when the close outlasts timeoutMs, not before', async () => {
     const { exited, trigger } = await start(300);
+    const startedAt = Date.now();
     trigger('SIGTERM'); // the drain is never released
     expect(await exited).toBe(1);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(250);
   });
 
   it('exits 1 at once on a second signal', async () => {
@@ -147,9 +169,16 @@ describe('graceful shutdown', () => {
     while (!app.get(Drain).started) await sleep(5);
     expect(trigger.closing).toBe(true);
 
+    const startedAt = Date.now();
     trigger('SIGINT');
 
-    expect(await exited).toBe(1);
+    // At once: long before the 8 s bound would end the close anyway (an ignored second signal exits 1 there too).
+    let timer: NodeJS.Timeout | undefined;
+    const stillRunning = new Promise<string>((done) => (timer = setTimeout(() => done('still running'), 2_000)));
+    const code = await Promise.race([exited, stillRunning]);
+    clearTimeout(timer);
+    expect(code).toBe(1);
+    expect(Date.now() - startedAt).toBeLessThan(1_000);
   });
 
   it('closes an application context that has no HTTP server', async () => {
