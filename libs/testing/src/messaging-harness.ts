@@ -218,11 +218,14 @@ export class MessagingHarness {
       .filter((message) => !predicate || predicate(message.body, message));
   }
 
-  /** The dead-letter copies of messages of `type`, in order. */
-  async deadLettered<T extends object>(type: MessageClass<T>, predicate?: Predicate<T | undefined, DeadLetter<T>>): Promise<DeadLetter<T>[]> {
+  /** The dead-letter copies of messages of `type` (of any type without one: poison may have none), in order. */
+  async deadLettered<T extends object>(
+    type?: MessageClass<T>,
+    predicate?: Predicate<T | undefined, DeadLetter<T>>,
+  ): Promise<DeadLetter<T>[]> {
     await this.idle();
     return this.broker.deadLetters
-      .filter((message) => message.properties.type === type.messageType)
+      .filter((message) => !type || message.properties.type === type.messageType)
       .map((message) => deadLetterOf<T>(message))
       .filter((letter) => !predicate || predicate(letter.body, letter));
   }
