@@ -38,12 +38,7 @@ export { MemoryIdempotencyStore } from './idempotency/memory-idempotency-store';
 export { CONSUME_STEPS, ConsumePipeline } from './consuming/consume-pipeline';
 export { ConsumeStep, type ConsumeStepName, type ConsumeStepPlacement, type NextStep } from './consuming/consume-step';
 export { Delivery } from './consuming/delivery';
-export {
-  ConsumerSupervisor,
-  type ConsumerFactory,
-  type HandlerConsumer,
-  type QueueDepth,
-} from './consuming/consumer-supervisor';
+export { ConsumerSupervisor, type ConsumerFactory, type HandlerConsumer, type QueueDepth } from './consuming/consumer-supervisor';
 // What another transport of the same pipelines needs (the in-memory one of @app/testing)
 export type { DeliveryChannel } from './consuming/delivery';
 export type { ConsumerDependencies } from './consuming/message-consumer';

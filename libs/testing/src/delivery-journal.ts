@@ -42,7 +42,11 @@ export class DeliveryJournal {
 }
 
 /** One line per delivery and per waiting copy: what a failed expectation shows of what happened instead. */
-export function describeSeen(deliveries: readonly HandledDelivery[], waiting: readonly { queue: string; dueAt: number; message: BrokerMessage }[], now: number): string {
+export function describeSeen(
+  deliveries: readonly HandledDelivery[],
+  waiting: readonly { queue: string; dueAt: number; message: BrokerMessage }[],
+  now: number,
+): string {
   const lines = deliveries.map((d) => {
     const why =
       d.outcome === 'dead-lettered'

@@ -180,7 +180,7 @@ function propertiesOf(options: Options.Publish): MessageProperties {
   return {
     contentType: options.contentType,
     contentEncoding: options.contentEncoding,
-    headers: structuredClone(options.headers ?? {}),
+    headers: structuredClone((options.headers as Record<string, unknown> | undefined) ?? {}),
     deliveryMode: options.persistent || options.deliveryMode === 2 || options.deliveryMode === true ? 2 : options.deliveryMode,
     priority: options.priority,
     correlationId: options.correlationId,

@@ -64,4 +64,3 @@ export class MemoryConnection extends AmqpConnection {
 
   override async onApplicationShutdown(): Promise<void> {}
 }
-

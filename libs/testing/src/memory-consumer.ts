@@ -129,7 +129,7 @@ class RecordingChannel implements DeliveryChannel {
 
   publish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish): Promise<void> {
     const names = this.broker.topologyNames;
-    const headers = options.headers ?? {};
+    const headers: Record<string, unknown> = (options.headers as Record<string, unknown> | undefined) ?? {};
     if (exchange === names.deadLetterExchange) {
       this.copied = 'dead-letter';
       this.record.errorType = String(headers[MessageHeaders.errorType]);

@@ -92,7 +92,12 @@ describe('MessagingHarness', () => {
   it('lists the dead letters and the fault events of a failed message', async () => {
     const { messageId } = await harness.publish(TaskQueued, { id: 'e', behaviour: 'permanent' });
     const [letter] = await harness.deadLettered(TaskQueued, (task) => task?.id === 'e');
-    expect(letter).toMatchObject({ messageId, queue: 'tasks.task.queued.dlq', errorType: 'permanent', errorMessage: 'task e cannot be done' });
+    expect(letter).toMatchObject({
+      messageId,
+      queue: 'tasks.task.queued.dlq',
+      errorType: 'permanent',
+      errorMessage: 'task e cannot be done',
+    });
     const faults = await harness.published(faultOf(TaskQueued), (fault) => fault.messageId === messageId);
     expect(faults).toHaveLength(1);
     expect(faults[0].causationId).toBe(messageId);

@@ -213,7 +213,10 @@ export class MessagingHarness {
   }
 
   /** Every delivery of `type` to a handler, in order: each attempt with its outcome. */
-  async attempts<T extends object>(type: MessageClass<T>, predicate?: Predicate<T | undefined, HandledDelivery<T>>): Promise<HandledDelivery<T>[]> {
+  async attempts<T extends object>(
+    type: MessageClass<T>,
+    predicate?: Predicate<T | undefined, HandledDelivery<T>>,
+  ): Promise<HandledDelivery<T>[]> {
     await this.idle();
     return this.deliveriesOf<T>(type).filter((delivery) => !predicate || predicate(delivery.message, delivery));
   }

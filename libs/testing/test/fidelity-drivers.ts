@@ -65,7 +65,11 @@ export class InMemoryDriver implements FidelityDriver {
   }
 
   publishRaw(routingKey: string, content: Buffer, properties: Options.Publish): Promise<void> {
-    return this.harness.publishRaw({ type: routingKey, body: content, properties: { type: undefined, timestamp: undefined, contentType: undefined, ...properties } });
+    return this.harness.publishRaw({
+      type: routingKey,
+      body: content,
+      properties: { type: undefined, timestamp: undefined, contentType: undefined, ...properties },
+    });
   }
 
   async until(condition: () => boolean, what: string): Promise<void> {
@@ -83,10 +87,15 @@ export class InMemoryDriver implements FidelityDriver {
   async deadLetter(queue: string, messageId: string): Promise<ReceivedDeadLetter> {
     const start = this.harness.now;
     for (;;) {
-      const [letter] = await this.harness.deadLettered(undefined, (_, copy) => copy.queue === `${queue}.dlq` && copy.messageId === messageId);
+      const [letter] = await this.harness.deadLettered(
+        undefined,
+        (_, copy) => copy.queue === `${queue}.dlq` && copy.messageId === messageId,
+      );
       if (letter) return { content: letter.content, properties: letter.properties };
       if (this.harness.now - start >= VIRTUAL_PATIENCE_MS) {
-        throw new Error(`No dead letter of ${messageId} in ${queue}.dlq within ${VIRTUAL_PATIENCE_MS} virtual ms. Seen:\n${this.harness.seen()}`);
+        throw new Error(
+          `No dead letter of ${messageId} in ${queue}.dlq within ${VIRTUAL_PATIENCE_MS} virtual ms. Seen:\n${this.harness.seen()}`,
+        );
       }
       await this.harness.advanceTime(VIRTUAL_STEP_MS);
     }

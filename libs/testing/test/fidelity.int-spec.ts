@@ -256,7 +256,12 @@ describe.each(FIDELITY_DRIVERS.map((make) => [make().name, make] as const))('fid
     const poison: Array<[string, Buffer, Record<string, unknown>, RegExp]> = [
       ['not-json', Buffer.from('{oops'), { contentType: 'application/json' }, /not valid JSON/],
       ['wrong-type', Buffer.from('<job/>'), { contentType: 'application/xml' }, /content type/],
-      ['too-big', Buffer.from(JSON.stringify({ id: 'x', behaviour: 'x'.repeat(5000) })), { contentType: 'application/json' }, /exceeds the limit/],
+      [
+        'too-big',
+        Buffer.from(JSON.stringify({ id: 'x', behaviour: 'x'.repeat(5000) })),
+        { contentType: 'application/json' },
+        /exceeds the limit/,
+      ],
       ['invalid', Buffer.from(JSON.stringify({ id: 7 })), { contentType: 'application/json' }, /id must be a string/],
       ['unknown-type', Buffer.from('{}'), { contentType: 'application/json', type: 'job.cancelled' }, /Unknown message type/],
       [
@@ -265,7 +270,12 @@ describe.each(FIDELITY_DRIVERS.map((make) => [make().name, make] as const))('fid
         { contentType: 'application/json', headers: { 'x-schema-version': 2 } },
         /newer than the 1/,
       ],
-      ['forged-attempts', Buffer.from(JSON.stringify({ id: 'f' })), { contentType: 'application/json', headers: { 'x-attempts': 'many' } }, /x-attempts/],
+      [
+        'forged-attempts',
+        Buffer.from(JSON.stringify({ id: 'f' })),
+        { contentType: 'application/json', headers: { 'x-attempts': 'many' } },
+        /x-attempts/,
+      ],
     ];
     for (const [id, body, properties] of poison) {
       await driver.publishRaw(Job.messageType, body, { messageId: `poison-${id}`, type: Job.messageType, ...properties });
@@ -294,7 +304,9 @@ describe.each(FIDELITY_DRIVERS.map((make) => [make().name, make] as const))('fid
     const ofBatch = () => steps.received.filter((entry) => entry.step.batch === 'b1');
     await driver.until(() => ofBatch().length === 8, 'the 8 steps of b1');
     for (const key of ['b1-k0', 'b1-k1']) {
-      const order = ofBatch().filter((entry) => entry.step.key === key).map((entry) => entry.step.seq);
+      const order = ofBatch()
+        .filter((entry) => entry.step.key === key)
+        .map((entry) => entry.step.seq);
       expect(order).toEqual([...order].sort((a, b) => a - b));
       expect(order).toHaveLength(4);
     }

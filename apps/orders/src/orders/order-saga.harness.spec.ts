@@ -16,7 +16,11 @@ describe('the order saga (harness)', () => {
 
   beforeAll(async () => {
     harness = await MessagingHarness.create({
-      imports: [MessagingModule.forRoot({ serviceName: SERVICE_NAME }), MessagingTransportModule.forRoot(), DatabaseModule.forRoot({ inMemory: true })],
+      imports: [
+        MessagingModule.forRoot({ serviceName: SERVICE_NAME }),
+        MessagingTransportModule.forRoot(),
+        DatabaseModule.forRoot({ inMemory: true }),
+      ],
       controllers: [NotificationOutcomeHandler],
       providers: [OrdersService],
     });
@@ -39,7 +43,12 @@ describe('the order saga (harness)', () => {
     const orderId = await placeOrder();
 
     const [created] = await harness.published(OrderCreated, (event) => event.orderId === orderId);
-    expect(created.body).toMatchObject({ orderId, total: '28.20', currency: 'EUR', notification: { kind: 'email', address: 'alice@example.com' } });
+    expect(created.body).toMatchObject({
+      orderId,
+      total: '28.20',
+      currency: 'EUR',
+      notification: { kind: 'email', address: 'alice@example.com' },
+    });
     expect(created.headers['x-ordering-key']).toBe(orderId);
   });
 
@@ -86,7 +95,10 @@ describe('the order saga (harness)', () => {
   it('dead-letters a notification.sent that is not valid, without touching any order', async () => {
     await harness.publishRaw({ type: NotificationSent.messageType, body: { orderId: 'not-a-uuid' } });
 
-    const letters = await harness.deadLettered(NotificationSent, (event) => (event as { orderId?: string } | undefined)?.orderId === 'not-a-uuid');
+    const letters = await harness.deadLettered(
+      NotificationSent,
+      (event) => (event as { orderId?: string } | undefined)?.orderId === 'not-a-uuid',
+    );
     expect(letters).toEqual([expect.objectContaining({ errorType: 'validation', queue: 'orders.notification.sent.dlq' })]);
   });
 });

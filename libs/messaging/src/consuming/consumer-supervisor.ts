@@ -33,7 +33,9 @@ export type ConsumerFactory = (handler: HandlerDefinition, pipeline: ConsumePipe
 
 const brokerConsumer: ConsumerFactory = (handler, pipeline, deps) =>
   // An ordered handler's queue is split into partitions shared among the instances (ordering/).
-  handler.ordered ? new PartitionedConsumer(handler, pipeline, deps, handler.ordered.partitions) : new MessageConsumer(handler, pipeline, deps);
+  handler.ordered
+    ? new PartitionedConsumer(handler, pipeline, deps, handler.ordered.partitions)
+    : new MessageConsumer(handler, pipeline, deps);
 
 export interface QueueDepth {
   queue: string;
