@@ -1,4 +1,6 @@
-// The harness's own promises: what it answers, how time moves, and what a failed expectation says.
+// The harness's own promises: what it answers, how time moves, what a failed expectation says, and that it opens no
+// connection to anything.
+import { Socket } from 'node:net';
 import { Injectable } from '@nestjs/common';
 import { IsString } from 'class-validator';
 import {
@@ -101,5 +103,22 @@ describe('MessagingHarness', () => {
     const faults = await harness.published(faultOf(TaskQueued), (fault) => fault.messageId === messageId);
     expect(faults).toHaveLength(1);
     expect(faults[0].causationId).toBe(messageId);
+  });
+
+  it('opens no network connection from start to close, whatever AMQP_URL says', async () => {
+    const connect = jest.spyOn(Socket.prototype, 'connect');
+    try {
+      const isolated = await MessagingHarness.create({
+        imports: [MessagingModule.forRoot({ serviceName: 'isolated', url: 'amqp://127.0.0.1:1' })],
+        providers: [TaskHandler],
+      });
+      await isolated.publish(TaskQueued, { id: 'offline', behaviour: 'transient-1' });
+      await isolated.advanceTime(1000);
+      await isolated.consumed(TaskQueued, (task) => task.id === 'offline');
+      await isolated.close();
+      expect(connect).not.toHaveBeenCalled();
+    } finally {
+      connect.mockRestore();
+    }
   });
 });
