@@ -27,7 +27,7 @@ import {
   type NextStep,
 } from '@app/messaging';
 import { DatabaseModule, Outbox } from '@app/persistence';
-import { FIDELITY_DRIVERS, type AppFactory, type FidelityDriver } from './fidelity-drivers';
+import { FIDELITY_DRIVERS, type AppFactory, type FidelityDriver, type ReceivedDeadLetter } from './fidelity-drivers';
 
 const SERVICE = 'fidelity';
 
@@ -324,4 +324,37 @@ describe.each(FIDELITY_DRIVERS.map((make) => [make().name, make] as const))('fid
     expect(String(dead.properties.headers!['x-error-message'])).toMatch(/Forbidden/i);
     expect(Trail.events.filter((event) => event.endsWith('g-no'))).toEqual([]);
   });
+});
+
+/** A dead letter's properties and headers, less what differs by nature (times, a stack's frames). */
+function comparable(letter: ReceivedDeadLetter): Record<string, unknown> {
+  const { headers = {}, timestamp, ...properties } = letter.properties;
+  const varying = new Set(['x-first-failed-at', 'x-last-failed-at', 'x-error-stack']);
+  return {
+    properties: Object.fromEntries(Object.entries(properties as Record<string, unknown>).filter(([, value]) => value !== undefined)),
+    timestamp: typeof timestamp,
+    headers: Object.fromEntries(
+      Object.entries(headers as Record<string, unknown>).map(([name, value]) => [name, varying.has(name) ? typeof value : value]),
+    ),
+    content: letter.content.toString('base64'),
+  };
+}
+
+describe('one message dead-lettered on both transports', () => {
+  it('leaves the same dead letter on each: every property and header, the body byte for byte', async () => {
+    const letters: ReceivedDeadLetter[] = [];
+    for (const make of FIDELITY_DRIVERS) {
+      const driver = make();
+      clock.now = () => driver.now();
+      await driver.start(application, SERVICE);
+      try {
+        await driver.publish(Job, { id: 'same', behaviour: 'permanent' }, { messageId: 'same-1', correlationId: 'same-correlation' });
+        letters.push(await driver.deadLetter(JOBS, 'same-1'));
+      } finally {
+        await driver.stop();
+      }
+    }
+    const [inMemory, onBroker] = letters.map(comparable);
+    expect(inMemory).toEqual(onBroker);
+  }, 180_000); // two applications start and stop in it
 });
