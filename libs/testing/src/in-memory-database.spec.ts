@@ -26,7 +26,7 @@ describe('DatabaseModule.forRoot({ inMemory: true }) under the harness', () => {
       expect(handle).toMatchObject({ kind: 'pglite', location: 'memory://' });
       // The library's tables are there: its migrations ran.
       const result = await handle.db.execute(sql`select count(*)::int as rows from outbox`);
-      expect((result as unknown as { rows: Array<{ rows: number }> }).rows).toEqual([{ rows: 0 }]);
+      expect((result as { rows: Array<{ rows: number }> }).rows).toEqual([{ rows: 0 }]);
     } finally {
       await harness.close();
     }
