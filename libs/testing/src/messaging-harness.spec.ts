@@ -71,8 +71,10 @@ describe('MessagingHarness', () => {
   });
 
   it('holds a retry until the test moves the clock far enough', async () => {
-    await harness.publish(TaskQueued, { id: 'c', behaviour: 'transient-1' });
+    const { messageId } = await harness.publish(TaskQueued, { id: 'c', behaviour: 'transient-1' });
     await harness.idle();
+    const [copy] = (await harness.retried(TaskQueued)).filter((retry) => retry.messageId === messageId);
+    expect(copy).toEqual({ queue: 'tasks.task.queued', messageId, attempts: 1, delayMs: 1000, dueAt: harness.now + 1000 });
     expect(harness.get(TaskHandler).calls.get('c')).toBe(1);
     await harness.advanceTime(999);
     expect(harness.get(TaskHandler).calls.get('c')).toBe(1);
