@@ -1,7 +1,8 @@
 // The harness's own promises: what it answers, how time moves, what a failed expectation says, and that it opens no
 // connection to anything.
 import { Socket } from 'node:net';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import { IsString } from 'class-validator';
 import {
   MessageContext,
@@ -121,6 +122,35 @@ describe('MessagingHarness', () => {
       expect(connect).not.toHaveBeenCalled();
     } finally {
       connect.mockRestore();
+    }
+  });
+
+  it("takes a Test.createTestingModule builder, with the test's own overrides", async () => {
+    const GREETING = 'GREETING';
+    @Injectable()
+    class Greeter {
+      readonly greeted: string[] = [];
+      constructor(@Inject(GREETING) private readonly greeting: string) {}
+
+      @MessageHandler(TaskQueued)
+      onTask(task: TaskQueued): void {
+        this.greeted.push(`${this.greeting} ${task.id}`);
+      }
+    }
+    const built = await MessagingHarness.create(
+      Test.createTestingModule({
+        imports: [MessagingModule.forRoot({ serviceName: 'built' })],
+        providers: [Greeter, { provide: GREETING, useValue: 'hello' }],
+      })
+        .overrideProvider(GREETING)
+        .useValue('hi'),
+    );
+    try {
+      await built.publish(TaskQueued, { id: 'g', behaviour: 'ok' });
+      await built.consumed(TaskQueued);
+      expect(built.get(Greeter).greeted).toEqual(['hi g']);
+    } finally {
+      await built.close();
     }
   });
 });
