@@ -47,6 +47,20 @@ module.exports = {
       to: { path: '^libs/service-kit/' },
     },
     {
+      name: 'testing-is-for-tests',
+      severity: 'error',
+      comment: 'The in-memory transport and its harness are for specs: no production code loads them.',
+      from: { path: '^(libs|apps)/[^/]+/src/|^src/', pathNot: '^libs/testing/|\\.spec\\.ts$' },
+      to: { path: '^libs/testing/' },
+    },
+    {
+      name: 'testing-above-messaging-and-persistence',
+      severity: 'error',
+      comment: 'The harness swaps the runtime of messaging and drives the outbox of persistence; it needs nothing of the kit.',
+      from: { path: '^libs/testing/src' },
+      to: { path: '^libs/service-kit/' },
+    },
+    {
       name: 'libraries-do-not-import-apps',
       severity: 'error',
       comment: "A library's code never reaches into the apps, the command line or the test helpers (its specs may).",

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # npm test: on the project's Node (scripts/with-node.sh), installs the dependencies when needed, type-checks the
 # workspace, checks its import graph (no cycles, each library within its weight), lints it (ESLint, type-aware rules)
-# and checks its formatting (Prettier), makes sure a Chromium is there for the browser test, then runs Jest twice:
-# everything but the fault specs, then the fault specs (they stop and start the broker, so they run alone), and last
-# the quick proof by sabotage (npm run prove -- --quick: a few guarantees broken on purpose, their tests must fail).
+# and checks its formatting (Prettier), makes sure a Chromium is there for the browser test, runs the harness specs with
+# no broker or database server reachable, then runs Jest twice: everything but the fault specs, then the fault specs
+# (they stop and start brokers and databases, so they run alone), and last the quick proof by sabotage (npm run prove
+# -- --quick: a few guarantees broken on purpose, their tests must fail).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/with-node.sh
@@ -17,6 +18,8 @@ npm run format:check
 # The admin console's browser test (test/admin-console.e2e-spec.ts) runs in the system's Chromium: installed here where
 # it is missing and we are root with apt-get; elsewhere this says what to do.
 bash scripts/ensure-browser.sh
+# The handler tests on the in-memory harness, with the broker and the database servers out of reach: they need neither.
+npm run test:harness
 npm run jest
 # The fault specs, each by name: a missing one fails the run (CI must not stay green because a spec vanished).
 FAULT_SPECS=(

@@ -132,6 +132,7 @@ describe('npm run new:service', () => {
       'src/service-name.ts',
       `src/${NAME}-app.module.ts`,
       `src/${NAME}/order-created.handler.ts`,
+      `src/${NAME}/order-created.handler.harness.spec.ts`,
       'migrations/meta/_journal.json',
       'drizzle.config.ts',
       'tsconfig.app.json',
@@ -256,11 +257,13 @@ describe('npm run new:service', () => {
   });
 
   it('passes its own tests (npm run jest -- apps/<name>)', async () => {
-    const result = await run('npm', ['run', 'jest', '--', `apps/${NAME}`], 90_000);
+    // Two test files start a database: the broker spec's PostgreSQL, the harness spec's embedded one.
+    const result = await run('npm', ['run', 'jest', '--', `apps/${NAME}`], 180_000);
 
     expect(result).toMatchObject({ code: 0 }); // a failure shows Jest's report
-    expect(result.stderr).toMatch(/Tests:\s+(\d+) passed, \1 total/); // the handler's test and the configuration's
-  }, 100_000);
+    expect(result.stderr).toMatch(/Tests:\s+(\d+) passed, \1 total/); // the handler's tests (harness, broker) and the configuration's
+    expect(result.stderr).toContain(`PASS apps/${NAME}/src/${NAME}/order-created.handler.harness.spec.ts`);
+  }, 190_000);
 });
 
 function json<T>(text: string): T {

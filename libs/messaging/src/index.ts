@@ -38,7 +38,15 @@ export { MemoryIdempotencyStore } from './idempotency/memory-idempotency-store';
 export { CONSUME_STEPS, ConsumePipeline } from './consuming/consume-pipeline';
 export { ConsumeStep, type ConsumeStepName, type ConsumeStepPlacement, type NextStep } from './consuming/consume-step';
 export { Delivery } from './consuming/delivery';
-export { ConsumerSupervisor, type QueueDepth } from './consuming/consumer-supervisor';
+export { ConsumerSupervisor, type ConsumerFactory, type HandlerConsumer, type QueueDepth } from './consuming/consumer-supervisor';
+// What another transport of the same pipelines needs (the in-memory one of @app/testing)
+export type { DeliveryChannel } from './consuming/delivery';
+export type { ConsumerDependencies } from './consuming/message-consumer';
+export type { ConsumePipelineRun } from './consuming/consume-pipeline';
+export { headerTrustFor, type HeaderTrust } from './consuming/owned-headers';
+export { brokerSemantics, parseBrokerVersion, type BrokerSemantics } from './connection/broker-semantics';
+export { SendStep } from './publishing/steps/send.step';
+export { DelayScheduler } from './retry/delay-scheduler';
 export { decideOutcome, type DeadLetterReason, type Outcome } from './consuming/outcome';
 export { classifyError, defaultClassifier, type ErrorClassifier, type ErrorKind } from './errors/classify-error';
 export { RedeliveryLimitError } from './errors/redelivery-limit-error';

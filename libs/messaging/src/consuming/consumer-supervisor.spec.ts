@@ -17,16 +17,16 @@ class OrderPlaced {
   static readonly schemaVersion = 1;
 }
 
-function setup(discovered: HandlerDefinition[]) {
+function setup(discovered: HandlerDefinition[], consume = false) {
   const compose = jest.fn((_handler: HandlerDefinition) => () => undefined);
   const supervisor = new ConsumerSupervisor(
-    resolveMessagingOptions({ serviceName: 'orders', consume: false }, {}),
+    resolveMessagingOptions({ serviceName: 'orders', consume }, {}),
     { discover: () => discovered } as unknown as HandlerDiscovery,
     { compose } as unknown as ConsumePipeline,
     {} as AmqpConnection,
     {} as Topology,
     {} as DelayScheduler,
-    {} as Dependencies,
+    { forHandler: () => [] } as unknown as Dependencies,
   );
   return { supervisor, composed: () => compose.mock.calls.map(([handler]) => handler.name) };
 }
@@ -74,5 +74,33 @@ describe('ConsumerSupervisor.add', () => {
     await supervisor.add([handler('Pattern.onEvent', 'orders.b')]);
 
     expect(composed()).toEqual([]);
+  });
+});
+
+describe('ConsumerSupervisor.useConsumerFactory', () => {
+  it('makes every consumer with the factory it is given (the in-memory transport), none on the broker', async () => {
+    const { supervisor } = setup([handler('Discovered.handle', 'orders.a')], true);
+    const started: string[] = [];
+    supervisor.useConsumerFactory((definition) => ({
+      queue: definition.queue,
+      isRunning: true,
+      waitingFor: [],
+      start: () => Promise.resolve(void started.push(definition.queue)),
+      stop: () => Promise.resolve(),
+      waitUntilReady: () => Promise.resolve(),
+    }));
+
+    await supervisor.onApplicationBootstrap();
+    await supervisor.add([handler('Pattern.onEvent', 'orders.b')]);
+
+    expect(started).toEqual(['orders.a', 'orders.b']);
+    expect(supervisor.queues).toEqual(['orders.a', 'orders.b']);
+  });
+
+  it('refuses a factory once the application has started', async () => {
+    const { supervisor } = setup([]);
+    await supervisor.onApplicationBootstrap();
+
+    expect(() => supervisor.useConsumerFactory(() => ({}) as never)).toThrow(/before the application starts/);
   });
 });

@@ -12,8 +12,30 @@ import type { ResolvedMessagingOptions } from '../options/messaging-options';
 import { PartitionedConsumer } from '../ordering/partitioned-consumer';
 import { DelayScheduler } from '../retry/delay-scheduler';
 import { Topology } from '../topology/topology';
-import { ConsumePipeline } from './consume-pipeline';
-import { MessageConsumer } from './message-consumer';
+import { ConsumePipeline, type ConsumePipelineRun } from './consume-pipeline';
+import { MessageConsumer, type ConsumerDependencies } from './message-consumer';
+
+/** What the supervisor asks of a handler's consumer. */
+export interface HandlerConsumer {
+  readonly queue: string;
+  readonly isRunning: boolean;
+  readonly waitingFor: string[];
+  start(): Promise<void>;
+  stop(timeoutMs: number): Promise<void>;
+  waitUntilReady(): Promise<void>;
+}
+
+/**
+ * Makes the consumer of one handler. The default consumes from the broker; the in-memory transport of @app/testing
+ * sets its own (useConsumerFactory) before the application starts, so that the same pipelines run without a broker.
+ */
+export type ConsumerFactory = (handler: HandlerDefinition, pipeline: ConsumePipelineRun, deps: ConsumerDependencies) => HandlerConsumer;
+
+const brokerConsumer: ConsumerFactory = (handler, pipeline, deps) =>
+  // An ordered handler's queue is split into partitions shared among the instances (ordering/).
+  handler.ordered
+    ? new PartitionedConsumer(handler, pipeline, deps, handler.ordered.partitions)
+    : new MessageConsumer(handler, pipeline, deps);
 
 export interface QueueDepth {
   queue: string;
@@ -24,7 +46,8 @@ export interface QueueDepth {
 @Injectable()
 export class ConsumerSupervisor implements OnApplicationBootstrap {
   private readonly logger = new Logger('Messaging');
-  private readonly consumers: Array<MessageConsumer | PartitionedConsumer> = [];
+  private readonly consumers: HandlerConsumer[] = [];
+  private consumerFactory: ConsumerFactory = brokerConsumer;
   /** Every handler it knows: discovered at the start, or added. */
   private readonly handlers: HandlerDefinition[] = [];
   /** Added before the start: they start with the rest. */
@@ -70,6 +93,12 @@ export class ConsumerSupervisor implements OnApplicationBootstrap {
     await this.start(handlers);
   }
 
+  /** Replaces how consumers are made (the in-memory transport of @app/testing); only before the application starts. */
+  useConsumerFactory(factory: ConsumerFactory): void {
+    if (this.started) throw new Error('useConsumerFactory must be called before the application starts');
+    this.consumerFactory = factory;
+  }
+
   private async start(handlers: readonly HandlerDefinition[]): Promise<void> {
     this.handlers.push(...handlers);
     // Composed even without consuming, so that a wrong declaration fails the start.
@@ -84,10 +113,7 @@ export class ConsumerSupervisor implements OnApplicationBootstrap {
         instrumentation: this.instrumentation.forConsumer(handler.queue, handler.messageClass.messageType),
         dependencies: this.dependencies.forHandler(handler),
       };
-      // An ordered handler's queue is split into partitions shared among the instances (ordering/).
-      const consumer = handler.ordered
-        ? new PartitionedConsumer(handler, pipelines[index], deps, handler.ordered.partitions)
-        : new MessageConsumer(handler, pipelines[index], deps);
+      const consumer = this.consumerFactory(handler, pipelines[index], deps);
       this.consumers.push(consumer);
       await consumer.start();
       this.logger.log({ event: 'consumer.started', queue: handler.queue, handler: handler.name, type: handler.messageClass.messageType });

@@ -25,7 +25,14 @@ import { resolveOutboxOptions, type OutboxOptions } from '../outbox/outbox-optio
 import { DATABASE, DATABASE_AVAILABILITY, OUTBOX_OPTIONS } from '../persistence.constants';
 import { resolveDatabaseLocation } from './database-location';
 import { DatabaseReadiness } from './database-readiness';
-import { DEFAULT_CONNECT_TIMEOUT_MS, MESSAGING_MIGRATIONS_FOLDER, openDatabase, projectRoot, type DatabaseHandle } from './database';
+import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  IN_MEMORY_DATA_DIR,
+  MESSAGING_MIGRATIONS_FOLDER,
+  openDatabase,
+  projectRoot,
+  type DatabaseHandle,
+} from './database';
 import { DATABASE_DEPENDENCY, databaseConfigError, isDatabaseUnavailable } from './postgres-errors';
 
 export interface DatabaseModuleOptions {
@@ -58,6 +65,11 @@ export interface DatabaseModuleOptions {
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
   /** The outbox relay. */
   outbox?: OutboxOptions;
+  /**
+   * An embedded database in memory, gone when the process ends, whatever DATABASE_URL and DATA_DIR say: for tests
+   * that need no database server (the harness of @app/testing). Default false.
+   */
+  inMemory?: boolean;
 }
 
 /** The handle and its monitor, made together: the pool reports lost connections to the monitor. */
@@ -105,7 +117,9 @@ export async function migrateAll(handle: DatabaseHandle, serviceMigrations?: str
  * keeps trying in the background) but for a configuration error or a failed migration, which it throws.
  */
 async function openAndWatch(options: DatabaseModuleOptions, fallbackServiceName?: string): Promise<DatabaseRuntime> {
-  const location = resolveDatabaseLocation(options, fallbackServiceName);
+  const location = options.inMemory
+    ? { url: undefined, urlSource: undefined, dataDir: IN_MEMORY_DATA_DIR, serviceName: options.serviceName ?? fallbackServiceName }
+    : resolveDatabaseLocation(options, fallbackServiceName);
   const connectTimeoutMs = checkedInteger('connectTimeoutMs', options.connectTimeoutMs, 0) ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const statementTimeoutMs = checkedInteger('statementTimeoutMs', options.statementTimeoutMs, 0);
   const reconnect = {

@@ -84,10 +84,14 @@ function openPostgres(url: string, options: OpenDatabaseOptions): DatabaseHandle
   };
 }
 
+/** The dataDir of an embedded database that lives in memory only (DatabaseModule's `inMemory`, for tests). */
+export const IN_MEMORY_DATA_DIR = 'memory://';
+
 async function openPglite(dataDir: string): Promise<DatabaseHandle> {
-  const directory = resolve(dataDir);
-  mkdirSync(directory, { recursive: true });
-  const client = await PGlite.create(directory);
+  const inMemory = dataDir === IN_MEMORY_DATA_DIR;
+  const directory = inMemory ? dataDir : resolve(dataDir);
+  if (!inMemory) mkdirSync(directory, { recursive: true });
+  const client = inMemory ? await PGlite.create() : await PGlite.create(directory);
   const db = drizzlePglite(client);
   return {
     db,
