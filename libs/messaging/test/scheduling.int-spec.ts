@@ -156,7 +156,9 @@ describe('scheduled messages (delay ladder, hop limit 2 s)', () => {
       'delayMs must be a finite number of milliseconds, 0 or more; got -1',
     );
     await expect(scheduler.schedule('reminder.unknown', { label: 'x' }, { delayMs: 10 })).rejects.toThrow(UnknownMessageTypeError);
-    await expect(scheduler.schedule('reminder.unknown', { label: 'x' }, { delayMs: 10 })).rejects.toThrow(/no message class of this service/);
+    await expect(scheduler.schedule('reminder.unknown', { label: 'x' }, { delayMs: 10 })).rejects.toThrow(
+      /no message class of this service/,
+    );
     await expect(scheduler.schedule(ReminderDue, { label: 42 } as never, { delayMs: 10 })).rejects.toThrow(MessageValidationError);
     await expect(scheduler.cancel('')).rejects.toThrow(InvalidScheduleError);
   });
