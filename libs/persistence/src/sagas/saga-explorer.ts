@@ -67,7 +67,12 @@ export class SagaExplorer implements OnModuleInit {
     const handle = async function (message: object, context: MessageContext): Promise<void> {
       const key: unknown = step.key(message);
       if (typeof key !== 'string' || key === '') {
-        throw new SagaKeyError(`${where}: the correlation key of ${context.messageType} ${context.messageId} is empty`);
+        // A message that names no instance at all: as one whose instance is missing, ignored or dead-lettered.
+        if (missing === 'dead-letter') {
+          throw new SagaKeyError(`${where}: ${context.messageType} ${context.messageId} names no ${options.name} saga (empty key)`);
+        }
+        logger.log({ event: 'saga.key_missing', saga: options.name, type: context.messageType, messageId: context.messageId });
+        return;
       }
       const token = context.headers[MessageHeaders.scheduleToken];
       const moved = await runner.run(

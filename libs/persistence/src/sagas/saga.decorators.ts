@@ -13,8 +13,11 @@ export interface SagaOptions {
 }
 
 export interface SagaMessageOptions<T> {
-  /** The correlation key of the instance the message belongs to, taken from the message (e.g. `(m) => m.orderId`). */
-  key: (message: T) => string;
+  /**
+   * The correlation key of the instance the message belongs to, taken from the message (e.g. `(m) => m.orderId`). A
+   * message whose key is undefined or empty names no instance: it is treated as one whose instance is missing.
+   */
+  key: (message: T) => string | undefined;
   /** Queue to consume. Default `<service>.<message-type>`. */
   queue?: string;
   /** Unacknowledged deliveries at once. Default: the module's prefetch. */
@@ -30,7 +33,7 @@ export interface SagaStepMetadata {
   messageClass: MessageClass;
   /** @StartedBy: a message that creates the instance when there is none. */
   starts: boolean;
-  key: (message: object) => string;
+  key: (message: object) => string | undefined;
   queue?: string;
   prefetch?: number;
   missing?: MissingSagaPolicy;
@@ -66,7 +69,7 @@ function step<T extends object>(messageClass: MessageClass<T>, options: SagaHand
   assertMessageClass(messageClass);
   if (typeof options?.key !== 'function')
     throw new TypeError(`A saga's handler of ${messageClass.messageType} needs key: (message) => string`);
-  const metadata: SagaStepMetadata = { ...options, messageClass, starts, key: options.key as (message: object) => string };
+  const metadata: SagaStepMetadata = { ...options, messageClass, starts, key: options.key as (message: object) => string | undefined };
   return (_target, _key, descriptor) => {
     Reflect.defineMetadata(SAGA_STEP_METADATA, metadata, descriptor.value as object);
     return descriptor;
