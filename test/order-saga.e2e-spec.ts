@@ -105,15 +105,22 @@ describe('the order saga across the orders and notifications processes', () => {
     }
   }, 60_000);
 
-  it('lists the orders still waiting for their notification to operators', async () => {
-    const id = await placeOrder(orders, orderRequest('transient-1@example.test'));
-    const listed = await orders.fetch('/admin/sagas?type=order-notification&completed=any', {
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    });
+  it('lists the orders still waiting for their notification to operators, and in the console', async () => {
+    const id = await placeOrder(orders, orderRequest('transient-2@example.test'));
+    const headers = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+    const listed = await orders.fetch('/admin/sagas?type=order-notification', { headers });
     expect(listed.status).toBe(200);
-    const body = (await listed.json()) as { total: number; sagas: Array<{ key: string }> };
-    expect(body.sagas.map((saga) => saga.key)).toContain(id);
+    const body = (await listed.json()) as { total: number; sagas: Array<{ key: string; waitingFor?: string }> };
+    expect(body.sagas).toContainEqual(expect.objectContaining({ key: id, waitingFor: 'notification.sent' }));
+    const overview = (await (await orders.fetch('/admin/api/overview', { headers })).json()) as { sagas: unknown };
+    expect(overview.sagas).toMatchObject({
+      reported: true,
+      sagas: expect.arrayContaining([expect.objectContaining({ id, type: 'order-notification', waitingFor: 'notification.sent' })]),
+    });
     await orderIn(orders, id, 'NOTIFIED', 20_000);
+    const after = (await (await orders.fetch('/admin/sagas?type=order-notification', { headers })).json()) as typeof body;
+    expect(after.sagas.map((saga) => saga.key)).not.toContain(id);
   }, 30_000);
 });
 
