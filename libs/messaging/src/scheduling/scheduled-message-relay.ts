@@ -54,7 +54,7 @@ export class ScheduledMessageRelay implements OnApplicationBootstrap {
     return this.topology.names.scheduledQueue;
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
     if (!this.messaging.consume) return;
     const queue = this.queue;
     this.channel = this.connection.createChannel({
