@@ -3,6 +3,7 @@
 // (here a short fake height: a hop limit of 2 s) re-enters the ladder until it is due; a cancelled schedule is never
 // delivered, however often it comes back; bad input is refused with a clear error and nothing is sent.
 import { Injectable, type INestApplication } from '@nestjs/common';
+import type { ConsumeMessage } from 'amqplib';
 import { Test } from '@nestjs/testing';
 import { IsInt, IsString } from 'class-validator';
 import {
@@ -71,6 +72,9 @@ describe('scheduled messages (delay ladder, hop limit 2 s)', () => {
   let scheduler: MessageScheduler;
   let reminders: Reminders;
   const outcomes: Array<{ messageId: string; outcome: ScheduledOutcome }> = [];
+  /** The last copy of each scheduled message that came back, by message id (to hand it to the relay again). */
+  const returned = new Map<string, ConsumeMessage>();
+  let relay: ScheduledMessageRelay;
 
   beforeAll(async () => {
     vhost = await createTestVhost('scheduling');
@@ -84,23 +88,24 @@ describe('scheduled messages (delay ladder, hop limit 2 s)', () => {
     app = moduleRef.createNestApplication();
     await app.init();
     await app.get(ConsumerSupervisor).waitUntilReady();
-    const relay = app.get(ScheduledMessageRelay);
+    relay = app.get(ScheduledMessageRelay);
     await relay.waitUntilReady();
     // Watch what the relay makes of each scheduled message that comes back (its behaviour unchanged).
     const forward = relay.forward.bind(relay);
     jest.spyOn(relay, 'forward').mockImplementation(async (raw, now) => {
       const outcome = await forward(raw, now);
       outcomes.push({ messageId: String(raw.properties.messageId), outcome });
+      returned.set(String(raw.properties.messageId), raw);
       return outcome;
     });
     scheduler = app.get(MessageScheduler);
     reminders = app.get(Reminders);
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await app?.close();
     await vhost?.delete();
-  });
+  }, 60_000);
 
   it('delivers a message scheduled by delay once it is due, not before, with the id the schedule gave', async () => {
     const scheduled = await scheduler.schedule(ReminderDue, { label: 'by-delay', dueAtMs: Date.now() + 1500 }, { delayMs: 1500 });
@@ -134,7 +139,7 @@ describe('scheduled messages (delay ladder, hop limit 2 s)', () => {
     expect(seen).toEqual(['waiting', 'waiting', 'sent']);
   });
 
-  it('never delivers a cancelled schedule, and cancelling it twice is harmless', async () => {
+  it('never delivers a cancelled schedule, however often it comes back, and cancelling it twice is harmless', async () => {
     const cancelled = await scheduler.schedule(ReminderDue, { label: 'cancelled', dueAtMs: Date.now() + 1000 }, { delayMs: 1000 });
     const kept = await scheduler.schedule(ReminderDue, { label: 'kept', dueAtMs: Date.now() + 2500 }, { delayMs: 2500 });
     await scheduler.cancel(cancelled.token);
@@ -146,6 +151,9 @@ describe('scheduled messages (delay ladder, hop limit 2 s)', () => {
     const seen = outcomes.filter((entry) => entry.messageId === cancelled.messageId).map((entry) => entry.outcome);
     expect(seen).toEqual(['cancelled']);
     expect(kept.messageId).not.toBe(cancelled.messageId);
+    // The same copy once more (a redelivery): dropped again.
+    await expect(relay.forward(returned.get(cancelled.messageId)!)).resolves.toBe('cancelled');
+    expect(reminders.of('cancelled')).toEqual([]);
   });
 
   it('refuses a past instant, a negative delay, an unknown type and an invalid message, scheduling nothing', async () => {

@@ -142,14 +142,14 @@ describe.each(['postgres', 'pglite'] as const)('a saga with its state in %s', (k
     publisher = app.get(MessagePublisher);
     directory = app.get<SagaDirectory>(SAGA_DIRECTORY);
     broker = await vhost.connect();
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await broker?.close().catch(() => undefined);
     await app?.close();
     await vhost?.delete();
     await testDb?.drop();
-  });
+  }, 60_000);
 
   async function open(tallyId: string, timeoutMs = 0): Promise<void> {
     await publisher.publish(TallyOpened, { tallyId, timeoutMs });
