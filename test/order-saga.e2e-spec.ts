@@ -14,6 +14,8 @@ import { getOrder, orderRequest, placeOrder, type OrderView } from './support/or
 const EXCHANGE = 'domain.events';
 const ALERT = 'order.notification-overdue';
 const ADMIN_TOKEN = 'saga-e2e-token';
+/** A start from TypeScript sources can take over a minute on a loaded machine. */
+const START_MS = 150_000;
 
 /** A queue of the test's own bound to the overdue alerts: every alert the orders service publishes lands here. */
 async function watchAlerts(broker: ChannelModel): Promise<{ alerts: Array<{ orderId: string }>; channel: Channel }> {
@@ -60,16 +62,19 @@ describe('the order saga across the orders and notifications processes', () => {
       createTestDatabase('order_saga_notifications'),
     ]);
     [orders] = await Promise.all([
-      services.start({
-        app: 'orders',
-        amqpUrl: vhost.url,
-        database: ordersDb,
-        env: { NOTIFICATION_TIMEOUT_MS: '3000', ADMIN_TOKEN },
-      }),
-      services.start({ app: 'notifications', amqpUrl: vhost.url, database: notificationsDb }),
+      services.start(
+        {
+          app: 'orders',
+          amqpUrl: vhost.url,
+          database: ordersDb,
+          env: { NOTIFICATION_TIMEOUT_MS: '3000', ADMIN_TOKEN },
+        },
+        START_MS,
+      ),
+      services.start({ app: 'notifications', amqpUrl: vhost.url, database: notificationsDb }, START_MS),
     ]);
     broker = await vhost.connect();
-  }, 150_000);
+  }, START_MS + 30_000);
 
   afterAll(async () => {
     await broker?.close().catch(() => undefined);
@@ -141,38 +146,42 @@ describe('the order saga when the orders process is killed while its timeout wai
     await Promise.all([vhost?.delete(), ordersDb?.drop()]);
   }, 60_000);
 
-  it('fires the timeout exactly once after a SIGKILL and a restart: one OVERDUE, one alert', async () => {
-    // No notification service: nothing ever notifies the order, so only its timeout moves it.
-    const env = { NOTIFICATION_TIMEOUT_MS: '4000' };
-    const first = await services.start({ app: 'orders', amqpUrl: vhost.url, database: ordersDb, env, name: 'orders (1)' });
-    const { alerts, channel } = await watchAlerts(broker);
-    const observer = await broker.createChannel();
-    try {
-      const id = await placeOrder(first, orderRequest('nobody-answers@example.com'));
-      // The timeout has left the outbox: it waits in the delay ladder (4 s: the level of 4 s), in the broker.
-      await eventually(async () => (await observer.checkQueue('delay.level.02')).messageCount === 1, 'the timeout in the ladder', 10_000);
+  it(
+    'fires the timeout exactly once after a SIGKILL and a restart: one OVERDUE, one alert',
+    async () => {
+      // No notification service: nothing ever notifies the order, so only its timeout moves it.
+      const env = { NOTIFICATION_TIMEOUT_MS: '4000' };
+      const first = await services.start({ app: 'orders', amqpUrl: vhost.url, database: ordersDb, env, name: 'orders (1)' }, START_MS);
+      const { alerts, channel } = await watchAlerts(broker);
+      const observer = await broker.createChannel();
+      try {
+        const id = await placeOrder(first, orderRequest('nobody-answers@example.com'));
+        // The timeout has left the outbox: it waits in the delay ladder (4 s: the level of 4 s), in the broker.
+        await eventually(async () => (await observer.checkQueue('delay.level.02')).messageCount === 1, 'the timeout in the ladder', 10_000);
 
-      await first.stop('SIGKILL');
-      // It comes due while nobody consumes: it waits in the service's scheduled queue.
-      await eventually(async () => (await observer.checkQueue('orders.scheduled')).messageCount === 1, 'the due timeout waiting', 15_000);
-      const second = await services.start({ app: 'orders', amqpUrl: vhost.url, database: ordersDb, env, name: 'orders (2)' });
+        await first.stop('SIGKILL');
+        // It comes due while nobody consumes: it waits in the service's scheduled queue.
+        await eventually(async () => (await observer.checkQueue('orders.scheduled')).messageCount === 1, 'the due timeout waiting', 15_000);
+        const second = await services.start({ app: 'orders', amqpUrl: vhost.url, database: ordersDb, env, name: 'orders (2)' }, START_MS);
 
-      const order = await orderIn(second, id, 'OVERDUE', 15_000);
-      // Everything the timeout could still become has been consumed: a second firing would be in the alerts by now.
-      await eventually(
-        async () =>
-          (await observer.checkQueue('orders.scheduled')).messageCount === 0 &&
-          (await observer.checkQueue('orders.orders.notification-timed-out')).messageCount === 0 &&
-          alerts.length >= 1,
-        'the queues drained',
-        10_000,
-      );
-      expect(order.history.map((entry) => entry.status)).toEqual(['PENDING', 'OVERDUE']);
-      expect(alerts).toEqual([expect.objectContaining({ orderId: id, timeoutMs: 4000 })]);
-      expect((await observer.checkQueue('orders.orders.notification-timed-out.dlq')).messageCount).toBe(0);
-    } finally {
-      await observer.close().catch(() => undefined);
-      await channel.close().catch(() => undefined);
-    }
-  }, 90_000);
+        const order = await orderIn(second, id, 'OVERDUE', 15_000);
+        // Everything the timeout could still become has been consumed: a second firing would be in the alerts by now.
+        await eventually(
+          async () =>
+            (await observer.checkQueue('orders.scheduled')).messageCount === 0 &&
+            (await observer.checkQueue('orders.orders.notification-timed-out')).messageCount === 0 &&
+            alerts.length >= 1,
+          'the queues drained',
+          10_000,
+        );
+        expect(order.history.map((entry) => entry.status)).toEqual(['PENDING', 'OVERDUE']);
+        expect(alerts).toEqual([expect.objectContaining({ orderId: id, timeoutMs: 4000 })]);
+        expect((await observer.checkQueue('orders.orders.notification-timed-out.dlq')).messageCount).toBe(0);
+      } finally {
+        await observer.close().catch(() => undefined);
+        await channel.close().catch(() => undefined);
+      }
+    },
+    2 * START_MS + 60_000,
+  );
 });

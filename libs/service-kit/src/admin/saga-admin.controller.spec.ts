@@ -1,11 +1,11 @@
 import { BadRequestException, NotFoundException } from '@nestjs/common';
-import type { SagaDirectory } from '@app/messaging';
+import type { SagaDetails, SagaDirectory, SagaQuery, SagaSummary } from '@app/messaging';
 import { SagaAdminController } from './saga-admin.controller';
 
 function directory(): jest.Mocked<SagaDirectory> {
   return {
-    list: jest.fn(async () => ({ total: 0, sagas: [] })),
-    get: jest.fn(async () => undefined),
+    list: jest.fn(async (_query: SagaQuery) => ({ total: 0, sagas: [] as SagaSummary[] })),
+    get: jest.fn(async (_type: string, _key: string): Promise<SagaDetails | undefined> => undefined),
   };
 }
 
