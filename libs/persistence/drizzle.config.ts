@@ -1,8 +1,8 @@
-// drizzle-kit configuration for the library's own tables: `npx drizzle-kit generate --config libs/messaging/drizzle.config.ts`
+// drizzle-kit configuration for the library's own tables: `npx drizzle-kit generate --config libs/persistence/drizzle.config.ts`
 import { defineConfig } from 'drizzle-kit';
 
 export default defineConfig({
   dialect: 'postgresql',
-  schema: './libs/messaging/src/persistence/messaging-tables.ts',
-  out: './libs/messaging/migrations',
+  schema: ['./libs/persistence/src/database/messaging-tables.ts', './libs/persistence/src/sagas/saga-tables.ts'],
+  out: './libs/persistence/migrations',
 });

@@ -1,5 +1,6 @@
 // `demo`: starts both sample services, places a stream of orders (with transient failures, a rejected recipient, a
-// poison message and duplicates), shows progress, and ends with a table of what happened to each.
+// notification slower than the order saga's timeout, a poison message and duplicates), shows progress, and ends with a
+// table of what happened to each.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -7,7 +8,7 @@ import amqplib from 'amqplib';
 import { Client } from 'pg';
 import { amqpUrlFromEnv, DEFAULT_AMQP_URL, envPort, envString, MessageHeaders, redactUrlList, splitUrlList } from '@app/messaging';
 import { databaseUrlFromEnv, projectRoot } from '@app/persistence';
-import { OrderCreated } from '@app/contracts';
+import { OrderCreated, OrderNotificationOverdue } from '@app/contracts';
 import type { CommandIo } from '../dlq/dlq-command';
 import { ServiceRunner } from './service-runner';
 
@@ -16,15 +17,21 @@ const USAGE = `Usage: npm run demo [-- --orders <n>] [--exit]
 Starts the orders (port ${3000}) and notifications (port ${3001}) services from dist/, places <n> orders (default 24),
 and prints what happened. With a terminal, the services keep running after the table until Ctrl-C; --exit (or no
 terminal) stops them at once. Uses the embedded database, or PostgreSQL when DATABASE_URL is set (two databases are
-made from it: <name>_orders and <name>_notifications).`;
+made from it: <name>_orders and <name>_notifications). The orders service waits NOTIFICATION_TIMEOUT_MS (default here
+5000) for each notification before its saga marks the order overdue and publishes an alert.`;
 
-type Status = 'PENDING' | 'NOTIFIED' | 'NOTIFICATION_FAILED';
+type Status = 'PENDING' | 'OVERDUE' | 'NOTIFIED' | 'NOTIFICATION_FAILED';
 
 interface Placed {
   id: string;
   email: string;
   status: Status;
+  /** Its saga's history went through OVERDUE (its notification came later than the timeout, or not at all). */
+  wasOverdue?: boolean;
 }
+
+/** The demo's notification timeout: short enough that the slowest recipient (transient-3, ~7 s) is overdue first. */
+const DEMO_NOTIFICATION_TIMEOUT_MS = '5000';
 
 export async function runDemoCommand(argv: string[], io: CommandIo): Promise<number> {
   let values: { orders?: string; exit?: boolean; help?: boolean };
@@ -68,7 +75,11 @@ export async function runDemoCommand(argv: string[], io: CommandIo): Promise<num
     name: 'orders',
     entry: join(root, 'dist/apps/orders/src/main.js'),
     port: ordersPort,
-    env: { ...common, ...(databases ? { DATABASE_URL: databases.orders } : {}) },
+    env: {
+      ...common,
+      NOTIFICATION_TIMEOUT_MS: envString(env, 'NOTIFICATION_TIMEOUT_MS') ?? DEMO_NOTIFICATION_TIMEOUT_MS,
+      ...(databases ? { DATABASE_URL: databases.orders } : {}),
+    },
     logFile: join(root, '.data/demo/orders.log'),
   });
 
@@ -96,6 +107,7 @@ export async function runDemoCommand(argv: string[], io: CommandIo): Promise<num
 
     const dlq = 'notifications.order.created';
     const deadBefore = await deadLetterCount(notifications.url, dlq, adminToken);
+    const alerts = await watchOverdueAlerts(amqpUrl);
     const started = Date.now();
     const placed = await placeOrders(orders.url, count);
     const repeated = await repeatWithIdempotencyKey(orders.url, placed);
@@ -106,6 +118,8 @@ export async function runDemoCommand(argv: string[], io: CommandIo): Promise<num
     const attempts = await notificationAttempts(notifications.url, placed);
     const duplicateNotifications = await notificationCount(notifications.url, duplicateMessage.orderId);
     const deadAfter = await deadLetterCount(notifications.url, dlq, adminToken);
+    await readHistories(orders.url, placed);
+    const overdueAlerts = await alerts.stop();
 
     const notified = placed.filter((order) => order.status === 'NOTIFIED');
     const failed = placed.filter((order) => order.status === 'NOTIFICATION_FAILED');
@@ -115,6 +129,8 @@ export async function runDemoCommand(argv: string[], io: CommandIo): Promise<num
       ['notified after retries', String(attempts.filter((n) => n > 1).length)],
       ['dead-lettered (this run)', deadBefore === undefined || deadAfter === undefined ? 'n/a' : String(deadAfter - deadBefore)],
       ['failed and compensated', String(failed.length)],
+      ['overdue, then notified late (saga)', String(notified.filter((order) => order.wasOverdue).length)],
+      ['overdue alerts published', String(overdueAlerts)],
       ['still pending', String(placed.length - notified.length - failed.length)],
       ['duplicate requests answered once', repeated ? '1' : '0'],
       ['duplicate messages skipped', duplicateNotifications === 1 ? '1' : `0 (found ${duplicateNotifications} notifications)`],
@@ -178,7 +194,7 @@ function recipient(index: number): string {
     'transient-2@example.com',
     'reject@example.com',
     'slow-400@example.com',
-    'transient-1@example.com',
+    'transient-3@example.com',
   ];
   return index % 5 === 2 && index / 5 < special.length ? special[Math.floor(index / 5)] : `customer-${index}@example.com`;
 }
@@ -274,7 +290,7 @@ async function followOrders(baseUrl: string, placed: Placed[], io: CommandIo, st
   for (;;) {
     await Promise.all(
       placed
-        .filter((order) => order.status === 'PENDING')
+        .filter((order) => order.status === 'PENDING' || order.status === 'OVERDUE')
         .map(async (order) => {
           const response = await fetch(`${baseUrl}/orders/${order.id}`);
           if (response.ok) order.status = ((await response.json()) as { status: Status }).status;
@@ -283,12 +299,43 @@ async function followOrders(baseUrl: string, placed: Placed[], io: CommandIo, st
     const notified = placed.filter((order) => order.status === 'NOTIFIED').length;
     const failed = placed.filter((order) => order.status === 'NOTIFICATION_FAILED').length;
     const pending = placed.length - notified - failed;
-    const line = `  notified ${notified}  failed ${failed}  pending ${pending}  ${((Date.now() - started) / 1000).toFixed(1)} s`;
+    const overdue = placed.filter((order) => order.status === 'OVERDUE').length;
+    const elapsed = `${((Date.now() - started) / 1000).toFixed(1)} s`;
+    const line = `  notified ${notified}  failed ${failed}  pending ${pending} (overdue ${overdue})  ${elapsed}`;
     io.stdout.write(io.isTTY ? `\r${line}   ` : `${line}\n`);
     if (pending === 0 || Date.now() > deadline) break;
     await new Promise((resolve) => setTimeout(resolve, io.isTTY ? 300 : 2000));
   }
   io.stdout.write('\n');
+}
+
+/** Whether each order's saga went through OVERDUE, from its history (GET /orders/:id). */
+async function readHistories(baseUrl: string, placed: Placed[]): Promise<void> {
+  await Promise.all(
+    placed.map(async (order) => {
+      const response = await fetch(`${baseUrl}/orders/${order.id}`);
+      if (!response.ok) return;
+      const { history = [] } = (await response.json()) as { history?: Array<{ status: string }> };
+      order.wasOverdue = history.some((entry) => entry.status === 'OVERDUE');
+    }),
+  );
+}
+
+/** Counts the order.notification-overdue alerts published while the demo runs (a queue of its own, gone when it stops). */
+async function watchOverdueAlerts(amqpUrl: string): Promise<{ stop(): Promise<number> }> {
+  const connection = await amqplib.connect(splitUrlList(amqpUrl)[0]);
+  const channel = await connection.createChannel();
+  await channel.assertExchange('domain.events', 'topic', { durable: true });
+  const { queue } = await channel.assertQueue('', { exclusive: true });
+  await channel.bindQueue(queue, 'domain.events', OrderNotificationOverdue.messageType);
+  let count = 0;
+  await channel.consume(queue, () => void count++, { noAck: true });
+  return {
+    async stop() {
+      await connection.close().catch(() => undefined);
+      return count;
+    },
+  };
 }
 
 async function notificationAttempts(baseUrl: string, placed: Placed[]): Promise<number[]> {

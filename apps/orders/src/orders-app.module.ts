@@ -1,10 +1,11 @@
-// The order service: HTTP API, its database (orders + outbox + inbox), and the messaging it needs.
+// The order service: HTTP API, its database (orders + outbox + inbox + its saga's instances), and the messaging it
+// needs: scheduled messages (the saga's timeout) and sagas.
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { MessagingClientsModule, MessagingModule, MessagingTransportModule } from '@app/messaging';
-import { DatabaseModule } from '@app/persistence';
+import { MessagingClientsModule, MessagingModule, MessagingTransportModule, SchedulingModule } from '@app/messaging';
+import { DatabaseModule, SagasModule } from '@app/persistence';
 import { ServiceKitModule } from '@app/service-kit';
-import { NotificationOutcomeHandler } from './orders/notification-outcome.handler';
+import { OrderNotificationSaga } from './orders/order-notification.saga';
 import { NOTIFICATIONS, OrdersController } from './orders/orders.controller';
 import { OrdersService } from './orders/orders.service';
 import { ordersConfig } from './orders-config';
@@ -18,8 +19,10 @@ import { SERVICE_NAME } from './service-name';
     MessagingTransportModule.forRoot(), // @EventPattern handlers (main.ts connects the transport) and clients
     MessagingClientsModule.register([{ name: NOTIFICATIONS, timeoutMs: 3000 }]), // asks notifications (request/reply)
     DatabaseModule.forRoot(), // PostgreSQL (DATABASE_URL) or the embedded one; migrations from apps/orders/migrations
+    SchedulingModule.forRoot(), // scheduled messages: the saga's timeout
+    SagasModule.forRoot(), // @Saga classes: their handlers, their instances in the database, /admin/sagas
   ],
-  controllers: [OrdersController, NotificationOutcomeHandler],
-  providers: [OrdersService],
+  controllers: [OrdersController],
+  providers: [OrdersService, OrderNotificationSaga],
 })
 export class OrdersAppModule {}

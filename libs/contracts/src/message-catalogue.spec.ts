@@ -51,6 +51,7 @@ describe('discoverMessages', () => {
       'notifications/notification-sent#NotificationSent',
       'notifications/notification-status-request#NotificationStatusRequest',
       'orders/order-created#OrderCreated',
+      'orders/order-notification-overdue#OrderNotificationOverdue',
     ]);
   });
 });

@@ -3,10 +3,11 @@
 import { NotificationSent } from './notifications/notification-sent';
 import { NotificationStatusRequest } from './notifications/notification-status-request';
 import { OrderCreated } from './orders/order-created';
+import { OrderNotificationOverdue } from './orders/order-notification-overdue';
 
-export { NotificationSent, NotificationStatusRequest, OrderCreated };
+export { NotificationSent, NotificationStatusRequest, OrderCreated, OrderNotificationOverdue };
 
-export const ALL_MESSAGE_CLASSES = [NotificationSent, NotificationStatusRequest, OrderCreated] as const;
+export const ALL_MESSAGE_CLASSES = [NotificationSent, NotificationStatusRequest, OrderCreated, OrderNotificationOverdue] as const;
 
 /** The type name of every message of the contracts. */
 export type MessageType = (typeof ALL_MESSAGE_CLASSES)[number]['messageType'];

@@ -27,7 +27,8 @@ export { AmqpConnection } from './connection/amqp-connection';
 export { MessageHandler, type MessageHandlerOptions } from './handlers/message-handler.decorator';
 export { Ctx, Payload } from './handlers/message-params';
 export type { HandlerDefinition, HandlerKind } from './handlers/handler-definition';
-export { MessageContext, type MessageContextResources, type MessageTransaction } from './consuming/message-context';
+export { HandlerDiscovery } from './handlers/handler-discovery';
+export { MessageContext, type ContextScheduler, type MessageContextResources, type MessageTransaction } from './consuming/message-context';
 export { Retryable, type RetryableOptions } from './retry/retryable.decorator';
 export { Idempotent, type IdempotentOptions, type IdempotencyStoreKind } from './idempotency/idempotent.decorator';
 export type { IdempotencyClaim, IdempotencyResult, IdempotencyStore } from './idempotency/idempotency-store';
@@ -58,6 +59,31 @@ export { PUBLISH_STEPS, PublishPipeline, type PublishPipelineRun } from './publi
 export { PublishStep, type NextPublishStep, type PublishStepName, type PublishStepPlacement } from './publishing/publish-step';
 export { Publication, type PublishDestination } from './publishing/publication';
 export type { OutgoingMessage, PublishOptions } from './publishing/outgoing-message';
+
+// Scheduled messages
+export { SchedulingModule } from './scheduling/scheduling.module';
+export { MessageScheduler, type ScheduledMessage, type ScheduleOptions } from './scheduling/message-scheduler';
+export { ScheduledMessageRelay, type ScheduledOutcome } from './scheduling/scheduled-message-relay';
+export { ScheduleCancellations, MemoryScheduleCancellations, type ScheduleCancellationStore } from './scheduling/schedule-cancellations';
+export { InvalidScheduleError, UnknownMessageTypeError } from './scheduling/schedule-errors';
+export { dueAtOf, nextHopMs, PAST_GRACE_MS, type ScheduleWhen } from './scheduling/schedule-time';
+export {
+  LADDER_HEIGHT_MS,
+  resolveSchedulingOptions,
+  type ResolvedSchedulingOptions,
+  type SchedulingOptions,
+} from './scheduling/scheduling-options';
+export { SCHEDULING_OPTIONS } from './scheduling/scheduling.constants';
+
+// Sagas as operators read them (the persistence library provides the directory)
+export {
+  SAGA_DIRECTORY,
+  type SagaDetails,
+  type SagaDirectory,
+  type SagaHistoryEntry,
+  type SagaQuery,
+  type SagaSummary,
+} from './sagas/saga-directory';
 
 // The Nest microservices transport (@EventPattern, @MessagePattern) and its client (ClientProxy: emit, send)
 export { MessagingTransportModule, MessagingClientsModule } from './transport/messaging-transport.module';

@@ -26,6 +26,7 @@ export { DependencyOutageFilter, type OutageOptions, type OutageResponseBody } f
 export { AdminModule, resolveAdminOptions } from './admin/admin.module';
 export { AdminTokenGuard, type AdminOptions } from './admin/admin-token.guard';
 export { DeadLetterAdminController } from './admin/dead-letter-admin.controller';
+export { SagaAdminController } from './admin/saga-admin.controller';
 export { ConsoleApiController } from './admin/console/console-api.controller';
 export { ConsoleController } from './admin/console/console.controller';
 export { CircuitsModule } from './circuits/circuits.module';

@@ -1,7 +1,8 @@
 // The order service's own tables: orders, and the Idempotency-Key records of POST /orders.
 import { jsonb, numeric, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
-export type OrderStatus = 'PENDING' | 'NOTIFIED' | 'NOTIFICATION_FAILED';
+/** PENDING until its notification; OVERDUE when it did not come in time (it may still); NOTIFIED or NOTIFICATION_FAILED at the end. */
+export type OrderStatus = 'PENDING' | 'OVERDUE' | 'NOTIFIED' | 'NOTIFICATION_FAILED';
 
 /** The total's column: numeric(14, 2), so at most 12 digits before the point. Requests are checked against it. */
 export const ORDER_TOTAL_COLUMN = { precision: 14, scale: 2 } as const;

@@ -1,4 +1,5 @@
-// HTTP API of the order service: place an order (202 Accepted), read it back with its notification status, and the
+// HTTP API of the order service: place an order (202 Accepted), read it back with its status and the history of its
+// saga (how its notification went), and the
 // notifications sent for it, asked of the notification service (request/reply over the messaging transport).
 import {
   BadGatewayException,
@@ -21,11 +22,13 @@ import {
 } from '@nestjs/common';
 import { ClientProxy, RpcException } from '@nestjs/microservices';
 import { NotificationStatusRequest, type NotificationStatusReply } from '@app/contracts';
-import { RequestTimeoutError } from '@app/messaging';
+import { RequestTimeoutError, type SagaHistoryEntry } from '@app/messaging';
+import { Sagas } from '@app/persistence';
 import type { Response } from 'express';
 import { firstValueFrom } from 'rxjs';
 import { PlaceOrderRequest } from './place-order.request';
 import { OrdersService, type Order } from './orders.service';
+import { OrderNotificationSaga } from './order-notification.saga';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -37,6 +40,7 @@ export const NOTIFICATIONS = 'NOTIFICATIONS';
 export class OrdersController {
   constructor(
     private readonly orders: OrdersService,
+    private readonly sagas: Sagas,
     @Inject(NOTIFICATIONS) private readonly notifications: ClientProxy,
   ) {}
 
@@ -59,7 +63,8 @@ export class OrdersController {
   async get(@Param('id', new ParseUUIDPipe()) id: string): Promise<OrderView> {
     const order = await this.orders.find(id);
     if (!order) throw new NotFoundException(`Order ${id} not found`);
-    return toView(order);
+    const saga = await this.sagas.find(OrderNotificationSaga, id);
+    return toView(order, saga?.history ?? []);
   }
 
   /** 504 when the notification service does not answer in time, 503 when the broker is away, 502 when it fails. */
@@ -87,9 +92,11 @@ export interface OrderView {
   failureReason?: string;
   createdAt: string;
   updatedAt: string;
+  /** How its status came to be: one entry per move of its saga (placed, overdue, notified...), oldest first. */
+  history: Array<{ at: string; status: string; cause?: string; note?: string }>;
 }
 
-function toView(order: Order): OrderView {
+function toView(order: Order, history: SagaHistoryEntry[]): OrderView {
   return {
     id: order.id,
     customerId: order.customerId,
@@ -101,5 +108,11 @@ function toView(order: Order): OrderView {
     ...(order.failureReason ? { failureReason: order.failureReason } : {}),
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),
+    history: history.map((entry) => ({
+      at: entry.at,
+      status: entry.to,
+      ...(entry.messageType ? { cause: entry.messageType } : {}),
+      ...(entry.note ? { note: entry.note } : {}),
+    })),
   };
 }

@@ -1,11 +1,13 @@
-// Places orders (the order row and its order.created event in one transaction) and follows their notification.
+// Places orders: the order row, its order.created event and the start of its saga (which follows its notification) in
+// one transaction.
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, UnprocessableEntityException } from '@nestjs/common';
 import { OrderCreated } from '@app/contracts';
-import { DATABASE, Outbox, type DatabaseHandle, type Transaction } from '@app/persistence';
-import { and, eq } from 'drizzle-orm';
+import { DATABASE, Outbox, Sagas, type DatabaseHandle, type Transaction } from '@app/persistence';
+import { eq } from 'drizzle-orm';
 import { lineTotal } from './money';
-import { idempotencyKeys, orders, type OrderStatus } from './order.schema';
+import { OrderNotificationSaga, type OrderNotificationData } from './order-notification.saga';
+import { idempotencyKeys, orders } from './order.schema';
 import type { PlaceOrderRequest } from './place-order.request';
 
 export type Order = typeof orders.$inferSelect;
@@ -23,6 +25,8 @@ export class OrdersService {
   constructor(
     @Inject(DATABASE) private readonly database: DatabaseHandle,
     private readonly outbox: Outbox,
+    private readonly sagas: Sagas,
+    private readonly orderSaga: OrderNotificationSaga,
   ) {}
 
   async place(request: PlaceOrderRequest, idempotencyKey?: string): Promise<PlacedOrder> {
@@ -65,6 +69,7 @@ export class OrdersService {
         },
         { aggregateKey: order.id },
       );
+      await this.sagas.start<OrderNotificationData>(tx, OrderNotificationSaga, order.id, (saga) => this.orderSaga.begin(saga, order));
       return { order, created: true };
     });
     if (placed.created)
@@ -75,16 +80,6 @@ export class OrdersService {
   async find(id: string): Promise<Order | undefined> {
     const [order] = await this.database.db.select().from(orders).where(eq(orders.id, id));
     return order;
-  }
-
-  /** Moves a PENDING order to its final status; a later or repeated event changes nothing. */
-  async settle(tx: Transaction, orderId: string, status: Exclude<OrderStatus, 'PENDING'>, failureReason?: string): Promise<boolean> {
-    const updated = await tx
-      .update(orders)
-      .set({ status, failureReason: failureReason ?? null, updatedAt: new Date() })
-      .where(and(eq(orders.id, orderId), eq(orders.status, 'PENDING')))
-      .returning({ id: orders.id });
-    return updated.length > 0;
   }
 
   private async replay(tx: Transaction, key: string, requestHash: string): Promise<PlacedOrder> {

@@ -1,6 +1,9 @@
 // What a handler learns about the delivery it is handling, without touching raw broker objects.
 import type { ConsumeMessage } from 'amqplib';
 import { acceptCorrelationId, newCorrelationId } from '../correlation/correlation-context';
+import type { MessageClass, MessageData } from '@app/messaging-core';
+import type { PublishOptions } from '../publishing/outgoing-message';
+import type { ScheduleWhen } from '../scheduling/schedule-time';
 import { MessageHeaders } from '../topology/topology-names';
 import { DEFAULT_HEADER_TRUST, readOwnedHeaders, type HeaderTrust } from './owned-headers';
 
@@ -19,6 +22,24 @@ const transactions = new WeakMap<MessageContext, unknown>();
 /** Internal: hands the handler the idempotency store's transaction (see @Idempotent with the database store). */
 export function bindTransaction(context: MessageContext, transaction: unknown): void {
   transactions.set(context, transaction);
+}
+
+/** What `context.schedule` calls: the MessageScheduler, when SchedulingModule is imported (see schedule-context.step.ts). */
+export interface ContextScheduler {
+  schedule<T extends object>(
+    type: MessageClass<T> | string,
+    data: MessageData<T> | T,
+    when: ScheduleWhen,
+    options?: PublishOptions & { transaction?: MessageTransaction },
+  ): Promise<{ token: string; messageId: string; dueAt: Date }>;
+  cancel(token: string, options?: { transaction?: MessageTransaction }): Promise<void>;
+}
+
+const schedulers = new WeakMap<MessageContext, ContextScheduler>();
+
+/** Internal: hands the handler's context the scheduler (SchedulingModule's consume step). */
+export function bindScheduler(context: MessageContext, scheduler: ContextScheduler): void {
+  schedulers.set(context, scheduler);
 }
 
 /** Only the contexts whose owned headers are wrong are kept here: the usual delivery costs no entry. */
@@ -89,6 +110,35 @@ export class MessageContext {
       throw new Error(`${this.handler} has no transaction: mark it @Idempotent() (database store) to get one`);
     }
     return transaction as MessageTransaction;
+  }
+
+  /**
+   * Schedules a message for later (`{ delayMs }` or `{ at }`), caused by this one. When the handler has a transaction
+   * (@Idempotent with the database store) the schedule is written in it, through the outbox: it exists if, and only if,
+   * the handler's work commits. Returns the token that cancels it. Needs SchedulingModule in the application.
+   */
+  schedule<T extends object>(
+    type: MessageClass<T> | string,
+    data: MessageData<T> | T,
+    when: ScheduleWhen,
+    options: PublishOptions = {},
+  ): Promise<{ token: string; messageId: string; dueAt: Date }> {
+    return this.scheduler().schedule(type, data, when, { ...options, ...this.transactionOption() });
+  }
+
+  /** Cancels a schedule by its token (in the handler's transaction when it has one): its message is dropped when due. */
+  cancelSchedule(token: string): Promise<void> {
+    return this.scheduler().cancel(token, this.transactionOption());
+  }
+
+  private scheduler(): ContextScheduler {
+    const scheduler = schedulers.get(this);
+    if (!scheduler) throw new Error(`${this.handler} cannot schedule: import SchedulingModule.forRoot() in the application`);
+    return scheduler;
+  }
+
+  private transactionOption(): { transaction?: MessageTransaction } {
+    return transactions.has(this) ? { transaction: transactions.get(this) as MessageTransaction } : {};
   }
 
   /** Headers as received. */

@@ -3,7 +3,7 @@
 import type { MessageClass, MessageData } from '@app/messaging-core';
 import type { MessageTransaction } from '../consuming/message-context';
 import type { PublishReceipt } from './message-publisher';
-import type { PublishOptions } from './outgoing-message';
+import type { OutgoingMessage, PublishOptions } from './outgoing-message';
 
 export const OUTBOX_WRITER = Symbol('OUTBOX_WRITER');
 
@@ -15,4 +15,9 @@ export interface OutboxWriter {
     data: MessageData<T> | T,
     options?: PublishOptions,
   ): Promise<PublishReceipt>;
+  /**
+   * Writes a message that was validated and enveloped earlier, as it is (its exchange and routing key included), in
+   * `transaction`: a scheduled message's first hop into the delay ladder.
+   */
+  addPrepared(transaction: MessageTransaction, outgoing: OutgoingMessage, options?: { aggregateKey?: string }): Promise<void>;
 }

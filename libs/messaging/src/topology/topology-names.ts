@@ -36,6 +36,11 @@ export const MessageHeaders = {
    * a headers exchange leaves headers starting with "x-" out of its matching.
    */
   orderingBucket: 'ordering-bucket',
+  /** A scheduled message: when it is due (ISO 8601), the token that cancels it, and where it goes once due. */
+  scheduledFor: 'x-scheduled-for',
+  scheduleToken: 'x-schedule-token',
+  scheduledExchange: 'x-scheduled-exchange',
+  scheduledRoutingKey: 'x-scheduled-routing-key',
 } as const;
 
 /**
@@ -108,6 +113,11 @@ export class TopologyNames {
 
   deadLetterQueue(queue: string): string {
     return `${queue}.dlq`;
+  }
+
+  /** Where the service's scheduled messages come back from the delay ladder to be sent on (or wait again): `<service>.scheduled`. */
+  get scheduledQueue(): string {
+    return `${this.serviceName}.scheduled`;
   }
 
   // Ordered handlers (@MessageHandler(T, { ordered })): the handler's queue is split into partitions, each consumed by

@@ -78,6 +78,23 @@ export class Topology {
   }
 
   /**
+   * The queue scheduled messages wait in between their hops through the delay ladder (or the plugin's exchange): a
+   * quorum queue bound on the delay delivery exchange like a handler's queue, with no dead-letter queue of its own
+   * (its consumer only forwards). `mechanism` adds the plugin's binding when the plugin is in use.
+   */
+  async declareScheduledQueue(channel: DeclaringChannel, queue: string, mechanism: DelayMechanism): Promise<void> {
+    const { names } = this;
+    await this.declareEventsExchange(channel);
+    await channel.assertQueue(queue, {
+      durable: true,
+      arguments: { 'x-queue-type': 'quorum', 'x-overflow': 'reject-publish' },
+    });
+    await this.declareDelayDelivery(channel);
+    await channel.bindQueue(queue, names.delayDeliveryExchange, delayDeliveryPattern(queue));
+    await this.declareDelaysFor(channel, queue, mechanism);
+  }
+
+  /**
    * The delay ladder: level L is a topic exchange and a queue whose messages live 2^L seconds and then fall to level
    * L-1 (level 0 falls to the delivery exchange). A routing key whose word for L is 1 waits in L's queue; one whose
    * word is 0 passes straight down through an exchange-to-exchange binding.

@@ -16,8 +16,10 @@ import {
   MESSAGING_OPTIONS,
   MessagingConfigError,
   OUTBOX_WRITER,
+  ScheduleCancellations,
   type ResolvedMessagingOptions,
 } from '@app/messaging';
+import { DatabaseScheduleCancellations } from '../scheduling/database-schedule-cancellations';
 import { DatabaseIdempotencyStore } from '../inbox/database-idempotency-store';
 import { Outbox } from '../outbox/outbox';
 import { OutboxRelay } from '../outbox/outbox-relay';
@@ -193,6 +195,7 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {
     @Inject(DATABASE_AVAILABILITY) private readonly monitor: DependencyMonitor,
     @Optional() private readonly stores?: IdempotencyStores,
     @Optional() private readonly dependencies?: Dependencies,
+    @Optional() private readonly cancellations?: ScheduleCancellations,
   ) {}
 
   /**
@@ -201,6 +204,8 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {
    */
   onModuleInit(): void {
     this.stores?.register('database', DatabaseIdempotencyStore.forDatabase(this.handle));
+    // Cancelled schedules (SchedulingModule) are kept here too: durable, and in the canceller's transaction.
+    this.cancellations?.register(new DatabaseScheduleCancellations(this.handle.db));
     this.dependencies?.add(this.monitor, { everyHandler: true });
   }
 

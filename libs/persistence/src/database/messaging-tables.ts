@@ -1,4 +1,4 @@
-// The tables the messaging library owns in each service's database: the outbox and the inbox.
+// The tables the messaging library owns in each service's database: the outbox, the inbox, cancelled schedules.
 import { sql } from 'drizzle-orm';
 import type { OutgoingMessage } from '@app/messaging';
 import { bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
@@ -46,4 +46,10 @@ export const inbox = pgTable(
   (table) => [primaryKey({ columns: [table.consumer, table.messageKey] }), index('inbox_processed_at_idx').on(table.processedAt)],
 );
 
-export const messagingTables = { outbox, inbox };
+/** Cancelled schedules, by token: a scheduled message whose token is here is dropped when it comes due. */
+export const scheduleCancellations = pgTable('schedule_cancellations', {
+  token: text('token').primaryKey(),
+  cancelledAt: timestamp('cancelled_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const messagingTables = { outbox, inbox, scheduleCancellations };

@@ -7,6 +7,7 @@ import {
   PublishPipeline,
   type MessageClass,
   type MessageData,
+  type OutgoingMessage,
   type PublishOptions,
   type PublishPipelineRun,
   type PublishReceipt,
@@ -37,18 +38,21 @@ class OutboxPublication extends Publication {
 const writeRow: PublishStep = {
   async handle(publication) {
     const { transaction, aggregateKey } = publication as OutboxPublication;
-    const message = publication.wire;
-    await transaction.insert(outbox).values({
-      messageId: message.properties.messageId,
-      messageType: message.properties.type,
-      exchange: message.exchange,
-      routingKey: message.routingKey,
-      content: message.content.toString('utf8'),
-      properties: message.properties,
-      aggregateKey: aggregateKey ?? null,
-    });
+    await insertRow(transaction, publication.wire, aggregateKey);
   },
 };
+
+async function insertRow(transaction: Transaction, message: OutgoingMessage, aggregateKey: string | undefined): Promise<void> {
+  await transaction.insert(outbox).values({
+    messageId: message.properties.messageId,
+    messageType: message.properties.type,
+    exchange: message.exchange,
+    routingKey: message.routingKey,
+    content: message.content.toString('utf8'),
+    properties: message.properties,
+    aggregateKey: aggregateKey ?? null,
+  });
+}
 
 @Injectable()
 export class Outbox {
@@ -77,5 +81,10 @@ export class Outbox {
     await this.toOutbox(publication);
     const { properties } = publication.wire;
     return { messageId: properties.messageId, correlationId: String(properties.correlationId) };
+  }
+
+  /** Writes a message enveloped earlier, as it is (exchange and routing key included): a scheduled message's first hop. */
+  async addPrepared(transaction: Transaction, outgoing: OutgoingMessage, options: { aggregateKey?: string } = {}): Promise<void> {
+    await insertRow(transaction, outgoing, options.aggregateKey);
   }
 }

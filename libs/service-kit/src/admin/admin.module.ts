@@ -1,6 +1,6 @@
-// AdminModule: the dead-letter admin API under /admin/dead-letters (list, show, replay, purge) and the operator
-// console at /admin (its page, and its JSON API under /admin/api), all behind the admin token. Mounted only in an
-// application that imports it.
+// AdminModule: the dead-letter admin API under /admin/dead-letters (list, show, replay, purge), the sagas' read API
+// under /admin/sagas, and the operator console at /admin (its page, and its JSON API under /admin/api), all behind the
+// admin token. Mounted only in an application that imports it.
 import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { ConfigError } from '@app/messaging-core';
 import { ADMIN_OPTIONS } from '../service-kit.constants';
@@ -11,6 +11,7 @@ import { ConsoleHeadersMiddleware } from './console/console-headers.middleware';
 import { ConsoleOverviewService } from './console/console-overview';
 import { ConsoleController } from './console/console.controller';
 import { DeadLetterAdminController } from './dead-letter-admin.controller';
+import { SagaAdminController } from './saga-admin.controller';
 
 const SCOPES: readonly AdminScope[] = ['service', 'vhost'];
 
@@ -40,7 +41,7 @@ export class AdminModule implements NestModule {
     const resolved = resolveAdminOptions(options);
     return {
       module: AdminModule,
-      controllers: [DeadLetterAdminController, ...(resolved.console ? CONSOLE_CONTROLLERS : [])],
+      controllers: [DeadLetterAdminController, SagaAdminController, ...(resolved.console ? CONSOLE_CONTROLLERS : [])],
       providers: [
         { provide: ADMIN_OPTIONS, useValue: resolved },
         AdminTokenGuard,
@@ -51,6 +52,6 @@ export class AdminModule implements NestModule {
 
   configure(consumer: MiddlewareConsumer): void {
     // The routes of both APIs and the page; with the console off its paths answer 404, with these headers too.
-    consumer.apply(ConsoleHeadersMiddleware).forRoutes(DeadLetterAdminController, ...CONSOLE_CONTROLLERS);
+    consumer.apply(ConsoleHeadersMiddleware).forRoutes(DeadLetterAdminController, SagaAdminController, ...CONSOLE_CONTROLLERS);
   }
 }
