@@ -186,18 +186,6 @@ listeners.tcp.local = 127.0.0.1:$port
 loopback_users.guest = true
 disk_free_limit.absolute = 50MB
 EOF
-    # Nodes 2 and 3 join node 1 as they boot (peer discovery from this list, retried until node 1 answers): no
-    # stop_app/join_cluster/start_app round afterwards. Discovery runs only on a node's first boot.
-    if [ "$i" != 1 ]; then
-      cat >>"$base/node$i/rabbitmq.conf" <<EOF
-cluster_formation.peer_discovery_backend = classic_config
-cluster_formation.classic_config.nodes.1 = $(node_name 1)
-cluster_formation.randomized_startup_delay_range.min = 0
-cluster_formation.randomized_startup_delay_range.max = 1
-cluster_formation.discovery_retry_limit = 120
-cluster_formation.discovery_retry_interval = 1000
-EOF
-    fi
     echo "[]." >"$base/node$i/advanced.config"
     echo "$plugin_list." >"$base/node$i/enabled_plugins"
   done
@@ -207,6 +195,12 @@ EOF
   local failed=0 job
   for job in $(jobs -p); do wait "$job" || failed=1; done
   [ $failed = 0 ] || false
+  local first; first=$(node_name 1)
+  for i in 2 3; do
+    ctl "$(node_name "$i")" 60 stop_app >/dev/null
+    ctl "$(node_name "$i")" 60 join_cluster "$first" >/dev/null
+    ctl "$(node_name "$i")" 120 start_app >/dev/null
+  done
   wait_for_cluster 120
   trap - ERR
   echo "cluster '$name': 3 nodes running on 127.0.0.1:${ports//,/, 127.0.0.1:} ($(node_name 1), ...)"
