@@ -2,7 +2,8 @@
 # npm test: on the project's Node (scripts/with-node.sh), installs the dependencies when needed, type-checks the
 # workspace, checks its import graph (no cycles, each library within its weight), lints it (ESLint, type-aware rules)
 # and checks its formatting (Prettier), makes sure a Chromium is there for the browser test, then runs Jest twice:
-# everything but the fault specs, then the fault specs (they stop and start the broker, so they run alone).
+# everything but the fault specs, then the fault specs (they stop and start the broker, so they run alone), then the
+# quick chaos suite (a cluster of its own on other ports; bounded, removed at the end).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/with-node.sh
@@ -18,3 +19,4 @@ npm run format:check
 bash scripts/ensure-browser.sh
 npm run jest
 npm run jest -- --config jest.faults.config.js --passWithNoTests
+npm run chaos -- --quick

@@ -29,7 +29,15 @@ describe('chaos figures', () => {
   });
 
   it('fails a scenario for any non-zero count, a failed publish or no convergence', () => {
-    const good: ScenarioFigures = { scenario: 'x', messages: 6, lost: 0, duplicates: 0, outOfOrder: 0, convergeMs: 1200, failedPublishes: 0 };
+    const good: ScenarioFigures = {
+      scenario: 'x',
+      messages: 6,
+      lost: 0,
+      duplicates: 0,
+      outOfOrder: 0,
+      convergeMs: 1200,
+      failedPublishes: 0,
+    };
     expect(passed(good)).toBe(true);
     expect(tableRow(good, 10)).toMatch(/^x\s+6\s+0\s+0\s+0\s+1\.2 s\s+ok$/);
     for (const bad of [{ lost: 1 }, { duplicates: 1 }, { outOfOrder: 1 }, { failedPublishes: 1 }, { convergeMs: undefined }]) {

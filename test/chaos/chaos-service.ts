@@ -110,7 +110,12 @@ function required(name: string): string {
 
 async function main(): Promise<void> {
   const role = required('CHAOS_ROLE') as ChaosRole;
-  const metadata = chaosModule({ role, amqpUrl: required('AMQP_URL'), databaseUrl: required('DATABASE_URL'), instance: required('CHAOS_INSTANCE') });
+  const metadata = chaosModule({
+    role,
+    amqpUrl: required('AMQP_URL'),
+    databaseUrl: required('DATABASE_URL'),
+    instance: required('CHAOS_INSTANCE'),
+  });
   @Module(metadata)
   class ChaosServiceModule {}
   const app = await NestFactory.createApplicationContext(ChaosServiceModule, {

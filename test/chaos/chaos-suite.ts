@@ -63,7 +63,12 @@ class Suite {
   async setUp(): Promise<void> {
     await this.sql(EFFECTS_DDL);
     // The producer migrates the database (inbox, outbox) before any child starts, and declares nothing it consumes.
-    const metadata = chaosModule({ role: 'producer', amqpUrl: this.vhost.amqpUrl, databaseUrl: this.env.DATABASE_URL, instance: 'producer' });
+    const metadata = chaosModule({
+      role: 'producer',
+      amqpUrl: this.vhost.amqpUrl,
+      databaseUrl: this.env.DATABASE_URL,
+      instance: 'producer',
+    });
     @Module(metadata)
     class ChaosProducerModule {}
     this.producer = await NestFactory.createApplicationContext(ChaosProducerModule, { logger: ['error'] });
@@ -163,7 +168,9 @@ class Suite {
 
   private async scenario(name: string, via: 'broker' | 'outbox', fault: () => Promise<void>, faultAt = 0.5): Promise<void> {
     const label = `s${this.figures.length + 1}`;
-    note(`${name}: ${this.profile.keys} keys x ${this.profile.perKey} steps and as many ticks, ${via === 'outbox' ? 'through the outbox' : 'published'}`);
+    note(
+      `${name}: ${this.profile.keys} keys x ${this.profile.perKey} steps and as many ticks, ${via === 'outbox' ? 'through the outbox' : 'published'}`,
+    );
     const published = new Map<string, Map<string, number>>([
       ['step', new Map()],
       ['tick', new Map()],
