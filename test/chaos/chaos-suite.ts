@@ -30,13 +30,31 @@ interface Profile {
   runLimitMs: number;
   /** Start the node stopped in the first scenario again while the next one runs, rather than before it. */
   overlapNodeRestart: boolean;
+  /** Start a fourth consumer after the kill, to show the partitions moving to a joining instance. */
+  joinAfterKill: boolean;
 }
 
-const FULL: Profile = { keys: 20, perKey: 60, pauseMs: 10, convergeLimitMs: 180_000, runLimitMs: 20 * 60_000, overlapNodeRestart: false };
-const QUICK: Profile = { keys: 10, perKey: 20, pauseMs: 10, convergeLimitMs: 120_000, runLimitMs: 8 * 60_000, overlapNodeRestart: true };
+const FULL: Profile = {
+  keys: 20,
+  perKey: 60,
+  pauseMs: 10,
+  convergeLimitMs: 180_000,
+  runLimitMs: 20 * 60_000,
+  overlapNodeRestart: false,
+  joinAfterKill: true,
+};
+const QUICK: Profile = {
+  keys: 10,
+  perKey: 20,
+  pauseMs: 10,
+  convergeLimitMs: 120_000,
+  runLimitMs: 8 * 60_000,
+  overlapNodeRestart: true,
+  joinAfterKill: false,
+};
 
 const ORDERED_KINDS: ReadonlySet<string> = new Set(['step']);
-const NAME_WIDTH = 44;
+const NAME_WIDTH = 50;
 
 class Suite {
   private readonly consumers: ChaosProcess[] = [];
@@ -131,6 +149,7 @@ class Suite {
     });
     this.gone.push(...this.consumers.splice(this.consumers.indexOf(victim), 1));
     showMoves('  partitions after the kill:', this.partitionMoves(killedAt));
+    if (!this.profile.joinAfterKill) return;
     const joinedAt = Date.now();
     const joined = await this.startConsumer();
     await until(() => this.latestHoldings().get(joined.name) !== undefined, 30_000, 'the new instance holding partitions');
@@ -153,10 +172,12 @@ class Suite {
     await this.scenario(
       'the whole cluster restarted, under load',
       'broker',
-      async () => {
-        note('  stopping all three nodes');
+      async (resumeSending) => {
+        note('  stopping all three nodes (sending held until they are down)');
         await Promise.all(NODES.map((node) => this.cluster.stopNode(node)));
-        note('  starting all three nodes');
+        // The rest of the burst is published while no node runs: each publish waits for the cluster to come back.
+        resumeSending();
+        note('  all three nodes down; sending again; starting all three nodes');
         await Promise.all(NODES.map((node) => this.cluster.startNode(node)));
         await this.cluster.waitForAllNodes();
       },
@@ -166,7 +187,16 @@ class Suite {
 
   // ---- the frame of a scenario ----
 
-  private async scenario(name: string, via: 'broker' | 'outbox', fault: () => Promise<void>, faultAt = 0.5): Promise<void> {
+  /**
+   * Publishes the burst, starts `fault` once `faultAt` of it is sent, and measures. A fault that takes a `resumeSending`
+   * parameter holds the rest of the burst until it calls it.
+   */
+  private async scenario(
+    name: string,
+    via: 'broker' | 'outbox',
+    fault: (resumeSending: () => void) => Promise<void>,
+    faultAt = 0.5,
+  ): Promise<void> {
     const label = `s${this.figures.length + 1}`;
     note(
       `${name}: ${this.profile.keys} keys x ${this.profile.perKey} steps and as many ticks, ${via === 'outbox' ? 'through the outbox' : 'published'}`,
@@ -180,6 +210,8 @@ class Suite {
     let failedPublishes = 0;
     let faultStarted = 0;
     let faultRun: Promise<void> | undefined;
+    let resumeSending = (): void => undefined;
+    const sending = fault.length > 0 ? new Promise<void>((resume) => (resumeSending = resume)) : Promise.resolve();
     const started = performance.now();
 
     const send = async (key: string, seq: number): Promise<void> => {
@@ -204,8 +236,11 @@ class Suite {
       sent++;
       if (!faultRun && sent >= total * faultAt) {
         faultStarted = performance.now();
-        faultRun = fault();
+        faultRun = fault(resumeSending);
+        // A fault that fails does not hold the burst forever (the failure is reported where faultRun is awaited).
+        faultRun.catch(() => resumeSending());
       }
+      if (faultRun) await sending;
     };
 
     await Promise.all(
