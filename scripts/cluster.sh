@@ -162,6 +162,9 @@ start_cluster() {
   case ",$all," in *,5672,*|*,25672,*|*,4369,*) die "ports 5672, 25672 and 4369 belong to the machine's broker" ;; esac
   local p
   for p in ${all//,/ }; do
+    [ "$p" -ge 1024 ] && [ "$p" -le 65535 ] || die "port $p is out of range (1024-65535; distribution ports default to the AMQP port + 20000)"
+  done
+  for p in ${all//,/ }; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then die "port $p is in use"; fi
   done
 

@@ -3,8 +3,9 @@
 # workspace, checks its import graph (no cycles, each library within its weight), lints it (ESLint, type-aware rules)
 # and checks its formatting (Prettier), makes sure a Chromium is there for the browser test, runs the harness specs with
 # no broker or database server reachable, then runs Jest twice: everything but the fault specs, then the fault specs
-# (they stop and start brokers and databases, so they run alone), and last the quick proof by sabotage (npm run prove
-# -- --quick: a few guarantees broken on purpose, their tests must fail).
+# (they stop and start brokers and databases, so they run alone), the quick chaos suite (a cluster of its own on other
+# ports), and last the quick proof by sabotage (npm run prove -- --quick: a few guarantees broken on purpose, their
+# tests must fail).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/with-node.sh
@@ -41,4 +42,6 @@ if [ "$found" != "$listed" ]; then
   exit 1
 fi
 npm run jest -- --config jest.faults.config.js --runTestsByPath "${FAULT_SPECS[@]}"
+# The quick chaos suite: a cluster of its own on other ports (bounded, removed at the end).
+npm run chaos -- --quick
 npm run prove -- --quick
