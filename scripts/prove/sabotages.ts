@@ -36,11 +36,14 @@ export const SABOTAGES: Sabotage[] = [
     row: 'publish confirm',
     name: 'an invalid message is sent, then refused',
     file: 'libs/messaging/src/publishing/steps/validate.step.ts',
-    find: `    publication.message = await checkMessage(publication.type, publication.data, this.validation);
-    return next();`,
-    replace: `    publication.message = publication.data as object;
+    find: `    let message: object;
+    try {
+      message = await checkMessage(type, publication.data, this.validation);`,
+    replace: `    let message: object;
+    publication.message = publication.data as object;
     await next();
-    await checkMessage(publication.type, publication.data, this.validation);`,
+    try {
+      message = await checkMessage(type, publication.data, this.validation);`,
     tests: ['libs/messaging/test/round-trip.int-spec.ts'],
     filter: 'refuses an invalid message',
   },
@@ -316,11 +319,14 @@ export const SABOTAGES: Sabotage[] = [
     row: 'pattern handlers',
     name: 'an invalid emit is sent, then refused',
     file: 'libs/messaging/src/publishing/steps/validate.step.ts',
-    find: `    publication.message = await checkMessage(publication.type, publication.data, this.validation);
-    return next();`,
-    replace: `    publication.message = publication.data as object;
+    find: `    let message: object;
+    try {
+      message = await checkMessage(type, publication.data, this.validation);`,
+    replace: `    let message: object;
+    publication.message = publication.data as object;
     await next();
-    await checkMessage(publication.type, publication.data, this.validation);`,
+    try {
+      message = await checkMessage(type, publication.data, this.validation);`,
     tests: ['libs/messaging/test/nest-transport.int-spec.ts'],
     filter: 'refuses an invalid emit',
   },
@@ -348,11 +354,14 @@ export const SABOTAGES: Sabotage[] = [
     row: 'Transport.RMQ migration',
     name: 'an invalid message is sent, then refused',
     file: 'libs/messaging/src/publishing/steps/validate.step.ts',
-    find: `    publication.message = await checkMessage(publication.type, publication.data, this.validation);
-    return next();`,
-    replace: `    publication.message = publication.data as object;
+    find: `    let message: object;
+    try {
+      message = await checkMessage(type, publication.data, this.validation);`,
+    replace: `    let message: object;
+    publication.message = publication.data as object;
     await next();
-    await checkMessage(publication.type, publication.data, this.validation);`,
+    try {
+      message = await checkMessage(type, publication.data, this.validation);`,
     tests: ['libs/messaging/test/transport-migration.int-spec.ts'],
     filter: 'refuses an invalid message',
   },
@@ -542,8 +551,8 @@ export const SABOTAGES: Sabotage[] = [
     row: 'embedded database',
     name: 'the embedded database lives in memory only',
     file: 'libs/persistence/src/database/database.ts',
-    find: '  const client = await PGlite.create(directory);',
-    replace: '  const client = await PGlite.create();',
+    find: '  const client = inMemory ? await PGlite.create() : await PGlite.create(directory);',
+    replace: '  const client = inMemory || directory ? await PGlite.create() : await PGlite.create(directory);',
     tests: ['test/embedded-database.e2e-spec.ts'],
     filter: 'across a restart',
   },

@@ -1,29 +1,53 @@
 // The order saga on the test harness: no broker, no database server (the embedded database, in memory). An order placed
-// goes out through the outbox; the notifier's answers come back through the same consume pipeline as in production,
-// the @EventPattern one included, and settle the order.
+// goes out through the outbox and starts its saga; the notifier's answers come back through the same consume pipeline
+// as in production and settle the order. The harness does not model scheduled messages (their relay needs the broker):
+// here the scheduler records what the saga schedules, and the test delivers the timeout itself. The timeout's trip
+// through the broker, a restart included, is test/order-saga.e2e-spec.ts.
+import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
-import { NotificationSent, OrderCreated } from '@app/contracts';
-import { faultOf, MessagingModule, MessagingTransportModule } from '@app/messaging';
-import { DatabaseModule } from '@app/persistence';
+import { NotificationSent, OrderCreated, OrderNotificationOverdue } from '@app/contracts';
+import { faultOf, MessageScheduler, MessagingModule, ScheduledMessageRelay, SchedulingModule } from '@app/messaging';
+import { DatabaseModule, SagasModule } from '@app/persistence';
 import { MessagingHarness } from '@app/testing';
+import { ordersConfig, readOrdersConfig } from '../orders-config';
 import { SERVICE_NAME } from '../service-name';
-import { NotificationOutcomeHandler } from './notification-outcome.handler';
+import { OrderNotificationTimedOut } from './order-notification-timed-out';
+import { OrderNotificationSaga } from './order-notification.saga';
 import { OrdersService } from './orders.service';
+
+const TIMEOUT_MS = 60_000;
 
 describe('the order saga (harness)', () => {
   let harness: MessagingHarness;
   let orders: OrdersService;
+  const scheduled: Array<{ type: unknown; data: unknown; when: unknown }> = [];
+  const scheduler = {
+    schedule: async (type: unknown, data: unknown, when: unknown) => {
+      scheduled.push({ type, data, when });
+      return { token: `t-${scheduled.length}`, messageId: randomUUID(), dueAt: new Date() };
+    },
+    cancel: async () => undefined,
+  };
 
   beforeAll(async () => {
-    harness = await MessagingHarness.create({
+    const builder = Test.createTestingModule({
       imports: [
         MessagingModule.forRoot({ serviceName: SERVICE_NAME }),
-        MessagingTransportModule.forRoot(),
         DatabaseModule.forRoot({ inMemory: true }),
+        SchedulingModule.forRoot(),
+        SagasModule.forRoot(),
       ],
-      controllers: [NotificationOutcomeHandler],
-      providers: [OrdersService],
-    });
+      providers: [
+        OrdersService,
+        OrderNotificationSaga,
+        { provide: ordersConfig.KEY, useValue: readOrdersConfig({ NOTIFICATION_TIMEOUT_MS: String(TIMEOUT_MS) }) },
+      ],
+    })
+      .overrideProvider(MessageScheduler)
+      .useValue(scheduler)
+      .overrideProvider(ScheduledMessageRelay)
+      .useValue({ onApplicationBootstrap: () => undefined, waitUntilReady: async () => undefined, stop: async () => undefined });
+    harness = await MessagingHarness.create(builder);
     orders = harness.get(OrdersService);
   });
 
@@ -52,7 +76,7 @@ describe('the order saga (harness)', () => {
     expect(created.headers['x-ordering-key']).toBe(orderId);
   });
 
-  it('marks the order NOTIFIED when notification.sent arrives (an @EventPattern handler)', async () => {
+  it('marks the order NOTIFIED when notification.sent arrives', async () => {
     const orderId = await placeOrder();
 
     await harness.publish(NotificationSent, {
@@ -100,5 +124,28 @@ describe('the order saga (harness)', () => {
       (event) => (event as { orderId?: string } | undefined)?.orderId === 'not-a-uuid',
     );
     expect(letters).toEqual([expect.objectContaining({ errorType: 'validation', queue: 'orders.notification.sent.dlq' })]);
+  });
+
+  it('schedules its timeout when the order is placed; at the timeout the order is OVERDUE with one alert, and a late notification still ends it NOTIFIED', async () => {
+    const orderId = await placeOrder();
+    expect(scheduled).toContainEqual({ type: OrderNotificationTimedOut, data: { orderId }, when: { delayMs: TIMEOUT_MS } });
+
+    await harness.publish(OrderNotificationTimedOut, { orderId });
+    await harness.consumed(OrderNotificationTimedOut, (timeout) => timeout.orderId === orderId);
+    expect(await orders.find(orderId)).toMatchObject({ status: 'OVERDUE' });
+    expect(await harness.published(OrderNotificationOverdue, (alert) => alert.orderId === orderId)).toHaveLength(1);
+
+    await harness.publish(NotificationSent, {
+      notificationId: randomUUID(),
+      orderId,
+      channel: 'email',
+      recipient: 'a***e@example.com',
+      attempts: 4,
+      sentAt: new Date().toISOString(),
+      providerMessageId: 'sandbox-2',
+    });
+    await harness.consumed(NotificationSent, (event) => event.orderId === orderId);
+    expect(await orders.find(orderId)).toMatchObject({ status: 'NOTIFIED' });
+    expect(await harness.published(OrderNotificationOverdue, (alert) => alert.orderId === orderId)).toHaveLength(1);
   });
 });
