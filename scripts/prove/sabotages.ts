@@ -576,10 +576,13 @@ export const SABOTAGES: Sabotage[] = [
   },
   {
     row: 'shutdown burst',
-    name: 'at SIGTERM the deliveries in flight are dropped (rejected without requeue)',
+    // Dropping, acking or not awaiting the deliveries in flight at SIGTERM loses nothing here (their effects commit
+    // before their ack, and the inbox takes a redelivery once), so none of those breaks this row; a drain that never
+    // ends does: the notifier must exit 0 within the bound.
+    name: 'the drain waits for the deliveries in flight without end',
     file: 'libs/messaging/src/consuming/message-consumer.ts',
     find: 'await settleWithin([...this.inFlight], timeoutMs);',
-    replace: 'this.channel.nackAll(false);\n    await settleWithin([...this.inFlight], timeoutMs);',
+    replace: 'await new Promise(() => undefined);',
     tests: ['test/shutdown-burst.e2e-spec.ts'],
   },
 ];
