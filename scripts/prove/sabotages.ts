@@ -30,7 +30,6 @@ export const SABOTAGES: Sabotage[] = [
     replace: 'void this.getChannel().publish(outgoing.exchange,',
     tests: ['libs/messaging/test/round-trip.int-spec.ts'],
     filter: 'broker nacks|does not have',
-    quick: true,
   },
   {
     row: 'publish confirm',
@@ -620,6 +619,7 @@ export const SABOTAGES: Sabotage[] = [
     replace: '    void OrderNotificationOverdue;\n    void ({',
     tests: ['apps/orders/src/orders/order-notification.saga.spec.ts'],
     filter: 'OVERDUE on its timeout',
+    quick: true,
   },
   {
     row: 'orders saga',
