@@ -452,11 +452,12 @@ export const SABOTAGES: Sabotage[] = [
   },
   {
     row: 'redis outage',
-    name: 'Redis being down fails deliveries instead of deferring them',
+    // What the test can always see is the pause: a store error at the moment Redis stops only reaches the few
+    // deliveries then in flight, if any, so breaking how that error is classed is caught only some of the time.
+    name: 'the consumers of a Redis store do not wait for Redis',
     file: 'libs/persistence/src/inbox/redis-idempotency-store.ts',
-    find: '  return new DependencyUnavailableError(REDIS_DEPENDENCY, `Redis is unavailable: ${reason}`, { cause: error });',
-    replace:
-      '  return Object.assign(new Error(`Redis is unavailable: ${reason}`), { cause: error, dependencyClass: DependencyUnavailableError });',
+    find: '  readonly dependency = REDIS_DEPENDENCY;',
+    replace: "  readonly dependency = 'nothing';",
     tests: ['libs/persistence/test/redis-outage.fault-spec.ts'],
     filter: 'steady stream',
     faults: true,
