@@ -4,7 +4,7 @@ const base = require('./jest.config');
 /** @type {import('jest').Config} */
 module.exports = {
   ...base,
-  testRegex: '.*\\.fault-spec\\.ts$',
+  testRegex: '.*\\.(fault|cluster)-spec\\.ts$',
   maxWorkers: 1,
   testTimeout: 180_000,
 };

@@ -646,7 +646,7 @@ export const SABOTAGES: Sabotage[] = [
     file: 'libs/messaging/src/connection/amqp-connection.ts',
     find: '    this.nodes = rotate(options.urls, Math.floor(random() * options.urls.length));',
     replace: '    this.nodes = rotate(options.urls, Math.floor(random() * options.urls.length)).slice(0, 1);',
-    tests: ['libs/messaging/test/cluster-failover.fault-spec.ts'],
+    tests: ['libs/messaging/test/cluster-failover.cluster-spec.ts'],
     filter: 'moves to a live node',
     faults: true,
   },
