@@ -21,6 +21,19 @@ const SEND_STEP = 'libs/messaging/src/publishing/steps/send.step.ts';
 const DB_INBOX = 'libs/persistence/src/inbox/database-idempotency-store.ts';
 const OUTBOX_RELAY = 'libs/persistence/src/outbox/outbox-relay.ts';
 
+/** The publish's validation moved after the send: an invalid message goes out, then is refused. */
+const SEND_BEFORE_VALIDATING = {
+  file: 'libs/messaging/src/publishing/steps/validate.step.ts',
+  find: `    let message: object;
+    try {
+      message = await checkMessage(type, publication.data, this.validation);`,
+  replace: `    let message: object;
+    publication.message = publication.data as object;
+    await next();
+    try {
+      message = await checkMessage(type, publication.data, this.validation);`,
+};
+
 export const SABOTAGES: Sabotage[] = [
   {
     row: 'publish confirm',
@@ -34,15 +47,7 @@ export const SABOTAGES: Sabotage[] = [
   {
     row: 'publish confirm',
     name: 'an invalid message is sent, then refused',
-    file: 'libs/messaging/src/publishing/steps/validate.step.ts',
-    find: `    let message: object;
-    try {
-      message = await checkMessage(type, publication.data, this.validation);`,
-    replace: `    let message: object;
-    publication.message = publication.data as object;
-    await next();
-    try {
-      message = await checkMessage(type, publication.data, this.validation);`,
+    ...SEND_BEFORE_VALIDATING,
     tests: ['libs/messaging/test/round-trip.int-spec.ts'],
     filter: 'refuses an invalid message',
   },
@@ -317,15 +322,7 @@ export const SABOTAGES: Sabotage[] = [
   {
     row: 'pattern handlers',
     name: 'an invalid emit is sent, then refused',
-    file: 'libs/messaging/src/publishing/steps/validate.step.ts',
-    find: `    let message: object;
-    try {
-      message = await checkMessage(type, publication.data, this.validation);`,
-    replace: `    let message: object;
-    publication.message = publication.data as object;
-    await next();
-    try {
-      message = await checkMessage(type, publication.data, this.validation);`,
+    ...SEND_BEFORE_VALIDATING,
     tests: ['libs/messaging/test/nest-transport.int-spec.ts'],
     filter: 'refuses an invalid emit',
   },
@@ -352,15 +349,7 @@ export const SABOTAGES: Sabotage[] = [
   {
     row: 'Transport.RMQ migration',
     name: 'an invalid message is sent, then refused',
-    file: 'libs/messaging/src/publishing/steps/validate.step.ts',
-    find: `    let message: object;
-    try {
-      message = await checkMessage(type, publication.data, this.validation);`,
-    replace: `    let message: object;
-    publication.message = publication.data as object;
-    await next();
-    try {
-      message = await checkMessage(type, publication.data, this.validation);`,
+    ...SEND_BEFORE_VALIDATING,
     tests: ['libs/messaging/test/transport-migration.int-spec.ts'],
     filter: 'refuses an invalid message',
   },
@@ -368,9 +357,9 @@ export const SABOTAGES: Sabotage[] = [
     row: 'steps',
     name: 'a delivery is acked before its retry copy is confirmed',
     file: 'libs/messaging/src/consuming/steps/outcome.step.ts',
-    find: "      if (outcome.action === 'retry') await this.scheduleRetry(delivery, outcome);",
+    find: "      if (outcome.action === 'retry' || outcome.action === 'defer') await this.sendDelayedCopy(delivery, outcome);",
     replace:
-      "      if (outcome.action === 'retry') {\n        delivery.channel.ack(delivery);\n        await this.scheduleRetry(delivery, outcome);\n      }",
+      "      if (outcome.action === 'retry' || outcome.action === 'defer') {\n        delivery.channel.ack(delivery);\n        await this.sendDelayedCopy(delivery, outcome);\n      }",
     tests: ['libs/messaging/src/consuming/steps/outcome.step.spec.ts'],
     filter: 'acks only once the broker has confirmed',
     quick: true,

@@ -92,8 +92,7 @@ export class OutcomeStep implements ConsumeStep {
     }
     let deadLetterHeaders: Record<string, unknown> | undefined;
     try {
-      if (outcome.action === 'retry') await this.scheduleRetry(delivery, outcome);
-      else if (outcome.action === 'defer') await this.defer(delivery, outcome);
+      if (outcome.action === 'retry' || outcome.action === 'defer') await this.sendDelayedCopy(delivery, outcome);
       else deadLetterHeaders = await this.deadLetter(delivery, outcome);
     } catch (publishError) {
       // The copy did not reach the broker: give the delivery back rather than lose it.
@@ -155,40 +154,25 @@ export class OutcomeStep implements ConsumeStep {
     });
   }
 
-  private async scheduleRetry(delivery: Delivery, outcome: Extract<Outcome, { action: 'retry' }>): Promise<void> {
+  /**
+   * The copy through the delay exchanges: for a retry it counts the attempt that failed; for a deferral it keeps the
+   * count it arrived with (a dependency outage uses up no attempt).
+   */
+  private async sendDelayedCopy(delivery: Delivery, outcome: Extract<Outcome, { action: 'retry' | 'defer' }>): Promise<void> {
     const { raw, handler, context } = delivery;
     const route = this.delays.route(handler.queue, outcome.delayMs);
+    const attempts = outcome.action === 'retry' ? context.attempt : context.attempt - 1;
     await delivery.channel.publish(
       route.exchange,
       route.routingKey,
       raw.content,
-      copyProperties(raw, { ...retryHeaders(raw, context.attempt), ...route.headers }),
+      copyProperties(raw, { ...retryHeaders(raw, attempts), ...route.headers }),
     );
     this.report(() =>
       this.logger.warn({
-        event: 'message.retry_scheduled',
+        event: outcome.action === 'retry' ? 'message.retry_scheduled' : 'message.deferred',
         ...logFields(delivery),
-        delayMs: outcome.delayMs,
-        reason: errorMessage(outcome.error),
-      }),
-    );
-  }
-
-  /** Like a retry copy, but with the attempt count it arrived with: a dependency outage uses up no attempt. */
-  private async defer(delivery: Delivery, outcome: Extract<Outcome, { action: 'defer' }>): Promise<void> {
-    const { raw, handler, context } = delivery;
-    const route = this.delays.route(handler.queue, outcome.delayMs);
-    await delivery.channel.publish(
-      route.exchange,
-      route.routingKey,
-      raw.content,
-      copyProperties(raw, { ...retryHeaders(raw, context.attempt - 1), ...route.headers }),
-    );
-    this.report(() =>
-      this.logger.warn({
-        event: 'message.deferred',
-        ...logFields(delivery),
-        dependency: outcome.dependency,
+        ...(outcome.action === 'defer' ? { dependency: outcome.dependency } : {}),
         delayMs: outcome.delayMs,
         reason: errorMessage(outcome.error),
       }),
