@@ -36,6 +36,8 @@ class ConsumeRecorder {
     this.latencySeen = new Uint8Array(latency);
     this.latencyCount = 0;
     this.duplicates = 0;
+    /** RSS (MB) once a tenth of the fill is handled: the process warm, its heap sized for the rate. */
+    this.rssWarmMb = null;
     /** Set once the fill is reported: by count, or at the bench's `cutoff` when the run hit its time limit. */
     this.fillReported = false;
     link.on('cutoff', () => this.fillDone(epochNowMs()));
@@ -57,7 +59,8 @@ class ConsumeRecorder {
       if (this.fillReported) return;
       if (this.fillSeen[body.seq]) return void this.duplicates++;
       this.fillSeen[body.seq] = 1;
-      if (++this.fillCount === this.fill) this.fillDone(now);
+      if (++this.fillCount === Math.ceil(this.fill / 10)) this.rssWarmMb = link.memory().rssMb;
+      if (this.fillCount === this.fill) this.fillDone(now);
     } else if (body.phase === 'latency') {
       if (this.latencySeen[body.seq]) return void this.duplicates++;
       this.latencySeen[body.seq] = 1;
@@ -83,6 +86,7 @@ class ConsumeRecorder {
       cpuUsPerMessage: count > 0 ? round((cpu.user + cpu.system) / count) : null,
       duplicates: this.duplicates,
       windowUs: this.windowUs,
+      rssWarmMb: this.rssWarmMb,
       ...link.memory(),
     });
   }

@@ -32,6 +32,8 @@ export interface ConsumeRun {
   /** Rate of the paced latency messages: the chosen rate, or half the measured throughput if that is lower. */
   latencyRate: number;
   rssStartMb: number;
+  /** Once a tenth of the fill was handled (see consume-recorder.js). */
+  rssWarmMb: number | null;
   rssEndMb: number;
   duplicates: number;
   /** Messages still in the queue after the worker stopped (not acked): should be 0. */
@@ -144,6 +146,7 @@ export async function consumeRun(context: RunContext, contender: Contender, roun
       p99: number(latency, 'p99'),
       latencyRate: rate,
       rssStartMb: number(ready, 'rssMb'),
+      rssWarmMb: typeof done.rssWarmMb === 'number' ? done.rssWarmMb : null,
       rssEndMb: number(latency, 'rssMb'),
       duplicates: number(latency, 'duplicates'),
       leftInQueue: await broker.depth(),

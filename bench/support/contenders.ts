@@ -53,9 +53,9 @@ export const CONTENDERS: Contender[] = [
   {
     id: 'library-logging',
     kind: 'consume',
-    label: 'library + pino logging at info (/dev/null)',
+    label: 'library + pino at debug (a line per ack)',
     program: { typescript: 'library-consumer.ts' },
-    env: { BENCH_MODE: 'logging' },
+    env: { BENCH_MODE: 'logging', BENCH_LOG_LEVEL: 'debug' },
     needs: [],
     optional: true,
   },

@@ -1,11 +1,12 @@
 // Bench worker: this library's consumer, as a service would write it: MessagingModule + one @MessageHandler (decode,
-// validation pipe, correlation, retry/dead-letter decision, metrics), optionally @Idempotent with Redis or the
-// PostgreSQL inbox. No LoggingModule and Nest's logger off, so that logging is not what is measured, except in mode
-// `logging`: the library's pino logging at info, as a service runs it, written to /dev/null. In mode `transport` the
-// handler is an @EventPattern method of a controller, served through MessagingTransport (a standalone microservice).
+// validation pipe, correlation, retry/dead-letter decision), optionally @Idempotent with Redis or the PostgreSQL inbox,
+// with what a production service runs beside it (production-features.ts): OpenTelemetry's SDK registered, metrics,
+// pino at info to /dev/null. Mode `logging` logs at debug (a line per acked message). In mode `transport` the handler
+// is an @EventPattern method of a controller, served through MessagingTransport (a standalone microservice).
 //   AMQP_URL, BENCH_PREFETCH, BENCH_FILL, BENCH_LATENCY, BENCH_QUEUE_TYPE, BENCH_MODE=plain|redis|database|logging|transport,
-//   REDIS_URL (redis), BENCH_DATABASE_URL (database), BENCH_LOG_FILE (logging; default /dev/null)
+//   REDIS_URL (redis), BENCH_DATABASE_URL (database), BENCH_FEATURES, BENCH_LOG_FILE (see production-features.ts)
 import 'reflect-metadata';
+import { APP_OPTIONS, benchLogging, useBenchLogger } from '../support/production-features';
 import { Controller, Injectable, Module, type DynamicModule, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventPattern, Payload, type AsyncMicroserviceOptions } from '@nestjs/microservices';
@@ -19,9 +20,7 @@ import {
   type QueueType,
 } from '@app/messaging';
 import { DatabaseModule, RedisIdempotencyModule } from '@app/persistence';
-import { LoggingModule, MetricsModule } from '@app/service-kit';
-import { Logger } from 'nestjs-pino';
-import pino from 'pino';
+import { MetricsModule } from '@app/service-kit';
 import { BENCH_SERVICE, BenchEvent } from '../support/bench-message';
 import { ConsumeRecorder } from '../support/consume-recorder';
 import * as link from '../support/worker-link';
@@ -82,17 +81,7 @@ function benchModule(mode: string): DynamicModule {
       MetricsModule,
       ...(mode === 'database' ? [DatabaseModule.forRoot({ serviceName: BENCH_SERVICE, url: String(process.env.BENCH_DATABASE_URL) })] : []),
       ...(mode === 'redis' ? [RedisIdempotencyModule.forRoot({ url: process.env.REDIS_URL })] : []),
-      // Synchronous, as pino writes to stdout by default; /dev/null (or BENCH_LOG_FILE) keeps the bench's pipe out of it.
-      ...(mode === 'logging'
-        ? [
-            LoggingModule.forRoot({
-              serviceName: BENCH_SERVICE,
-              level: 'info',
-              format: 'json',
-              destination: pino.destination({ dest: process.env.BENCH_LOG_FILE ?? '/dev/null', sync: true }),
-            }),
-          ]
-        : []),
+      ...benchLogging(),
       MessagingModule.forRoot({
         url: String(process.env.AMQP_URL),
         serviceName: BENCH_SERVICE,
@@ -115,16 +104,17 @@ async function main(): Promise<void> {
     const microservice = await NestFactory.createMicroservice<AsyncMicroserviceOptions>(module, {
       useFactory: (transport: MessagingTransport) => ({ strategy: transport }),
       inject: [MessagingTransport],
-      logger: false,
+      ...APP_OPTIONS,
     });
+    useBenchLogger(microservice);
     link.onStop(() => microservice.close());
     await microservice.listen();
     await microservice.get(ConsumerSupervisor).waitUntilReady();
     link.emit('ready', link.memory());
     return;
   }
-  const app = await NestFactory.createApplicationContext(module, mode === 'logging' ? { bufferLogs: true } : { logger: false });
-  if (mode === 'logging') app.useLogger(app.get(Logger));
+  const app = await NestFactory.createApplicationContext(module, APP_OPTIONS);
+  useBenchLogger(app);
   link.onStop(() => app.close());
   await app.get(ConsumerSupervisor).waitUntilReady();
   link.emit('ready', link.memory());

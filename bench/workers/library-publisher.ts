@@ -1,17 +1,19 @@
 // Bench worker: this library's MessagePublisher.publish (validation, envelope, trace context, confirm), each call
 // awaited, BENCH_IN_FLIGHT calls at a time, BENCH_COUNT messages or as many as it can in BENCH_SECONDS. Publish-only
-// service (consume: false).
+// service (consume: false), with what a production service runs beside it (production-features.ts).
 //   AMQP_URL, BENCH_COUNT, BENCH_IN_FLIGHT, BENCH_SECONDS, BENCH_RUN
 import 'reflect-metadata';
+import { APP_OPTIONS, benchLogging, useBenchLogger } from '../support/production-features';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MessagePublisher, MessagingModule } from '@app/messaging';
+import { MetricsModule } from '@app/service-kit';
 import { BENCH_SERVICE, BenchEvent, benchBody } from '../support/bench-message';
 import { epochNowMs, monotonicUs } from '../support/consume-recorder';
 import * as link from '../support/worker-link';
 
 @Module({
-  imports: [MessagingModule.forRoot({ url: String(process.env.AMQP_URL), serviceName: BENCH_SERVICE, consume: false, delay: 'ladder' })],
+  imports: [...benchLogging(), MetricsModule, MessagingModule.forRoot({ url: String(process.env.AMQP_URL), serviceName: BENCH_SERVICE, consume: false, delay: 'ladder' })],
 })
 class LibraryPublisherModule {}
 
@@ -20,7 +22,8 @@ async function main(): Promise<void> {
   const inFlight = Number(process.env.BENCH_IN_FLIGHT);
   const run = String(process.env.BENCH_RUN);
   await link.loaded();
-  const app = await NestFactory.createApplicationContext(LibraryPublisherModule, { logger: false });
+  const app = await NestFactory.createApplicationContext(LibraryPublisherModule, APP_OPTIONS);
+  useBenchLogger(app);
   link.onStop(() => app.close());
   const publisher = app.get(MessagePublisher);
   // The channel opens on first use: open it before timing, as a running service would have it.

@@ -2,6 +2,7 @@
 // through MessagingTransport (a standalone microservice), and a MessagingClient's send(), validated at both ends.
 //   AMQP_URL, BENCH_QUEUE_TYPE, BENCH_PREFETCH, BENCH_COUNT, BENCH_IN_FLIGHT, BENCH_SECONDS
 import 'reflect-metadata';
+import { APP_OPTIONS, benchLogging, useBenchLogger } from '../support/production-features';
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MessagePattern, Payload, type AsyncMicroserviceOptions, type ClientProxy } from '@nestjs/microservices';
@@ -29,6 +30,7 @@ class BenchResponder {
 
 @Module({
   imports: [
+    ...benchLogging(),
     MetricsModule,
     MessagingModule.forRoot({
       url: String(process.env.AMQP_URL),
@@ -49,8 +51,9 @@ async function main(): Promise<void> {
   const app = await NestFactory.createMicroservice<AsyncMicroserviceOptions>(LibraryRpcModule, {
     useFactory: (transport: MessagingTransport) => ({ strategy: transport }),
     inject: [MessagingTransport],
-    logger: false,
+    ...APP_OPTIONS,
   });
+  useBenchLogger(app);
   link.onStop(() => app.close());
   await app.listen();
   await app.get(ConsumerSupervisor).waitUntilReady();

@@ -4,6 +4,7 @@
 // Timed until every row is sent, or for BENCH_SECONDS.
 //   AMQP_URL, BENCH_DATABASE_URL, BENCH_COUNT, BENCH_BATCH, BENCH_SECONDS, BENCH_RUN
 import 'reflect-metadata';
+import { APP_OPTIONS, benchLogging, useBenchLogger } from '../support/production-features';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { isNull, sql } from 'drizzle-orm';
@@ -19,6 +20,7 @@ const POLL_MS = 2;
 
 @Module({
   imports: [
+    ...benchLogging(),
     MetricsModule,
     // The relay is started by hand once the rows are in, so that only the draining is timed.
     DatabaseModule.forRoot({
@@ -40,7 +42,8 @@ async function main(): Promise<void> {
   const count = Number(process.env.BENCH_COUNT);
   const run = String(process.env.BENCH_RUN);
   await link.loaded();
-  const app = await NestFactory.createApplicationContext(OutboxRelayModule, { logger: false });
+  const app = await NestFactory.createApplicationContext(OutboxRelayModule, APP_OPTIONS);
+  useBenchLogger(app);
   const relay = app.get(OutboxRelay);
   link.onStop(async () => {
     await relay.stop();
