@@ -1,5 +1,7 @@
 // Bench: what every consumer under test does inside its handler, whatever its framework: counts the pre-filled
-// messages (throughput and CPU from the first to the last) and records publish-to-handler latency of the paced ones.
+// messages and records publish-to-handler latency of the paced ones. Throughput and CPU are timed from the end of a
+// warm-up (the first tenth of the fill, untimed: V8 compiles the hot path then, which a long-running service pays
+// once) to the last message.
 // Plain CommonJS so that the peers' own packages can use it as well as the TypeScript workers.
 'use strict';
 const link = require('./worker-link');
@@ -28,15 +30,17 @@ class ConsumeRecorder {
     this.latency = latency;
     this.fillSeen = new Uint8Array(fill);
     this.fillCount = 0;
+    /** Fill messages handled before the clock starts. */
+    this.warmup = Math.floor(fill / 10);
     this.fillStart = 0;
-    /** Monotonic µs at the first and last fill message: the window of a --cpu-prof profile to look at. */
+    /** Monotonic µs at the end of the warm-up and at the last fill message: the window of a --cpu-prof profile to look at. */
     this.windowUs = [0, 0];
     this.cpuAtStart = undefined;
     this.latencies = new Float64Array(latency);
     this.latencySeen = new Uint8Array(latency);
     this.latencyCount = 0;
     this.duplicates = 0;
-    /** RSS (MB) once a tenth of the fill is handled: the process warm, its heap sized for the rate. */
+    /** RSS (MB) at the end of the warm-up: the process warm, its heap sized for the rate. */
     this.rssWarmMb = null;
     /** Set once the fill is reported: by count, or at the bench's `cutoff` when the run hit its time limit. */
     this.fillReported = false;
@@ -51,15 +55,15 @@ class ConsumeRecorder {
   record(body) {
     const now = epochNowMs();
     if (body.phase === 'fill') {
-      if (this.fillCount === 0) {
-        this.fillStart = now;
-        this.windowUs[0] = monotonicUs();
-        this.cpuAtStart = process.cpuUsage();
-      }
       if (this.fillReported) return;
       if (this.fillSeen[body.seq]) return void this.duplicates++;
       this.fillSeen[body.seq] = 1;
-      if (++this.fillCount === Math.ceil(this.fill / 10)) this.rssWarmMb = link.memory().rssMb;
+      if (this.fillCount++ === this.warmup) {
+        this.fillStart = now;
+        this.windowUs[0] = monotonicUs();
+        this.cpuAtStart = process.cpuUsage();
+        this.rssWarmMb = link.memory().rssMb;
+      }
       if (this.fillCount === this.fill) this.fillDone(now);
     } else if (body.phase === 'latency') {
       if (this.latencySeen[body.seq]) return void this.duplicates++;
@@ -73,13 +77,14 @@ class ConsumeRecorder {
   fillDone(now) {
     if (this.fillReported) return;
     this.fillReported = true;
-    const cpu = process.cpuUsage(this.cpuAtStart);
-    const count = this.fillCount;
-    const ms = now - this.fillStart;
+    // Handled since the clock started (the message that started it included); none if cut off during the warm-up.
+    const count = Math.max(0, this.fillCount - this.warmup);
+    const cpu = count > 0 ? process.cpuUsage(this.cpuAtStart) : { user: 0, system: 0 };
+    const ms = count > 0 ? now - this.fillStart : 0;
     this.windowUs[1] = monotonicUs();
     link.emit('fill-done', {
       count,
-      cutoff: count < this.fill,
+      cutoff: this.fillCount < this.fill,
       ms: round(ms),
       // From the first message to the last: n - 1 intervals.
       perSecond: count > 1 ? Math.round(((count - 1) / ms) * 1000) : 0,

@@ -1,6 +1,6 @@
 // Bench worker, the publish baseline: a plain amqplib confirm channel, per-message confirm callbacks, at most
 // BENCH_IN_FLIGHT unconfirmed. Publishes BENCH_COUNT messages as the library would envelope them, or as many as it
-// can in BENCH_SECONDS.
+// can in BENCH_SECONDS, after a tenth of that untimed (the warm-up, as every worker has: see consume-recorder.js).
 //   AMQP_URL, BENCH_COUNT, BENCH_IN_FLIGHT, BENCH_SECONDS, BENCH_RUN
 import amqplib from 'amqplib';
 import { benchWireMessage } from '../support/bench-message';
@@ -15,6 +15,8 @@ async function main(): Promise<void> {
   const connection = await amqplib.connect(String(process.env.AMQP_URL));
   link.onStop(() => connection.close());
   const channel = await connection.createConfirmChannel();
+  const warmup = (i: number) => benchWireMessage('fill', i, epochNowMs(), `${run}-warmup-${i}`);
+  await publishWindowed(channel, Math.floor(count / 10), Number(process.env.BENCH_IN_FLIGHT), warmup);
   link.emit('ready', link.memory());
   const windowStart = monotonicUs();
   const cpu = process.cpuUsage();
