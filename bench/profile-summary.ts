@@ -45,7 +45,13 @@ const STEPS = [
   'wrap',
   'send',
   'publish',
-  'relayOnce',
+  'startSpan',
+  'extractTraceContext',
+  'finish',
+  'end',
+  'with',
+  'debug',
+  'log',
 ];
 
 function place(url: string): string {

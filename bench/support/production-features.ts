@@ -2,23 +2,25 @@
 // on). Import it first, as a service's main.ts imports its tracing.ts: OpenTelemetry's SDK registered with no exporter
 // (spans made, then dropped by the no-op processor: what startTracing does without OTEL_EXPORTER_OTLP_ENDPOINT), and
 // `benchLogging()` for the worker's module: pino at info through LoggingModule, to /dev/null. BENCH_FEATURES=off leaves
-// both out, for a comparison with the bare library.
-//   BENCH_FEATURES=on|off (default on), BENCH_LOG_LEVEL (default info), BENCH_LOG_FILE (default /dev/null)
+// both out, for a comparison with the bare library; `tracing` or `logging` keeps only that one.
+//   BENCH_FEATURES=on|off|tracing|logging (default on), BENCH_LOG_LEVEL (default info), BENCH_LOG_FILE (default /dev/null)
 import type { DynamicModule } from '@nestjs/common';
 import { startTracing } from '@app/service-kit/tracing';
 import type { LogLevel } from '@app/service-kit';
 import { BENCH_SERVICE } from './bench-message';
 
-export const FEATURES_ON = process.env.BENCH_FEATURES !== 'off';
+const features = process.env.BENCH_FEATURES ?? 'on';
+const TRACING_ON = features === 'on' || features === 'tracing';
+const LOGGING_ON = features === 'on' || features === 'logging';
 
-if (FEATURES_ON) {
+if (TRACING_ON) {
   delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT; // nothing leaves this machine: spans are made and dropped
   startTracing({ serviceName: BENCH_SERVICE });
 }
 
 /** LoggingModule as a service imports it (level info), writing synchronously to /dev/null; none with features off. */
 export function benchLogging(): DynamicModule[] {
-  if (!FEATURES_ON) return [];
+  if (!LOGGING_ON) return [];
   // Required here, not imported above: this file runs before Nest is loaded, as a service's tracing.ts does.
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { LoggingModule } = require('@app/service-kit') as typeof import('@app/service-kit');
@@ -35,11 +37,11 @@ export function benchLogging(): DynamicModule[] {
 }
 
 /** Application options: Nest's logger replaced by pino once the app exists (see useBenchLogger), or off. */
-export const APP_OPTIONS = FEATURES_ON ? { bufferLogs: true } : { logger: false as const };
+export const APP_OPTIONS = LOGGING_ON ? { bufferLogs: true } : { logger: false as const };
 
 /** Routes Nest's own logger through pino, as a service's main.ts does. */
 export function useBenchLogger(app: { useLogger(logger: unknown): void; get(token: unknown): unknown }): void {
-  if (!FEATURES_ON) return;
+  if (!LOGGING_ON) return;
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when logging is on
   const { Logger } = require('nestjs-pino') as typeof import('nestjs-pino');
   app.useLogger(app.get(Logger));

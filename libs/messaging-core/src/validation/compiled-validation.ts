@@ -27,11 +27,22 @@ interface ConstraintMetadata {
   instance: { validate(value: unknown, args: ValidationArguments): unknown };
 }
 
+/** One decorator's check, prepared once per class: its constraint functions and the arguments object they get. */
+interface Check {
+  metadata: Metadata;
+  constraints: ConstraintMetadata[];
+  /**
+   * Handed to every call of the constraints, its object and value set just before: one object per decorator rather
+   * than one per decorator per message. The fast pass runs synchronous constraints only, which read it during the call.
+   */
+  args: ValidationArguments;
+}
+
 interface PropertyPlan {
   name: string;
   conditions: Metadata[];
-  defined: Metadata[];
-  custom: Metadata[];
+  defined: Check[];
+  custom: Check[];
   nested: boolean;
   /** The schema class-validator hands a nested object: the declaring class's name. */
   nestedSchema?: string;
@@ -127,17 +138,13 @@ function conditionsHold(conditions: Metadata[], object: object, value: unknown):
   return true;
 }
 
-function constraintsHold(metadatas: Metadata[], object: object, value: unknown): boolean {
-  for (const metadata of metadatas) {
+function constraintsHold(checks: Check[], object: object, value: unknown): boolean {
+  for (const { metadata, constraints, args } of checks) {
     if (metadata.validateIf && !metadata.validateIf(object, value)) continue;
-    const args: ValidationArguments = {
-      targetName: object.constructor ? object.constructor.name : (undefined as unknown as string),
-      property: metadata.propertyName,
-      object,
-      value,
-      constraints: metadata.constraints,
-    };
-    for (const constraint of constraintsOf(metadata)) {
+    args.targetName = object.constructor ? object.constructor.name : (undefined as unknown as string);
+    args.object = object;
+    args.value = value;
+    for (const constraint of constraints) {
       if (constraint.async) return NOT_SURE;
       const { instance } = constraint;
       if (metadata.each && (Array.isArray(value) || value instanceof Set || value instanceof Map)) {
@@ -210,11 +217,19 @@ function compile(type: ClassRef, schema: string | undefined): ClassPlan {
     const nested = nestedMetadata !== undefined;
     hasNested ||= nested;
     if (!isPlainProperty(type, name)) notAssignable.add(name);
+    const checks = (kind: string): Check[] =>
+      list
+        .filter((metadata) => metadata.type === kind)
+        .map((metadata) => ({
+          metadata,
+          constraints: constraintsOf(metadata),
+          args: { targetName: '', property: metadata.propertyName, object: {}, value: undefined, constraints: metadata.constraints },
+        }));
     properties.push({
       name,
       conditions: list.filter((metadata) => metadata.type === ValidationTypes.CONDITIONAL_VALIDATION),
-      defined: list.filter((metadata) => metadata.type === ValidationTypes.IS_DEFINED),
-      custom: list.filter((metadata) => metadata.type === ValidationTypes.CUSTOM_VALIDATION),
+      defined: checks(ValidationTypes.IS_DEFINED),
+      custom: checks(ValidationTypes.CUSTOM_VALIDATION),
       nested,
       nestedSchema:
         nestedMetadata && (typeof nestedMetadata.target === 'string' ? nestedMetadata.target : (nestedMetadata.target as ClassRef).name),

@@ -22,11 +22,17 @@ interface Entry {
   state: State;
 }
 
+/**
+ * A delivery's entry, kept on the delivery itself. Not a WeakMap of deliveries: each WeakMap entry costs the garbage
+ * collector work, for every message. Per batcher, since a delivery of a replaced channel belongs to the old one.
+ */
+type Tracked = ConsumeMessage & { [key: symbol]: Entry | undefined };
+
 export class AckBatcher {
   /** Deliveries in the order the broker sent them (delivery tags ascending); `head` is the oldest not yet done. */
   private entries: Entry[] = [];
   private head = 0;
-  private readonly byDelivery = new WeakMap<ConsumeMessage, Entry>();
+  private readonly entryKey = Symbol('ack-batcher entry');
   private scheduled = false;
   private discarded = false;
 
@@ -39,12 +45,12 @@ export class AckBatcher {
   received(raw: ConsumeMessage): void {
     const entry = { raw, state: State.Open };
     this.entries.push(entry);
-    this.byDelivery.set(raw, entry);
+    (raw as Tracked)[this.entryKey] = entry;
   }
 
   /** Acks `raw` (sent with the next flush). */
   ack(raw: ConsumeMessage): void {
-    const entry = this.byDelivery.get(raw);
+    const entry = (raw as Tracked)[this.entryKey];
     if (!entry) {
       this.channel.ack(raw);
       return;
@@ -59,7 +65,7 @@ export class AckBatcher {
 
   /** `raw` leaves the batch without an ack (it was nacked): later acks must not count on it. */
   release(raw: ConsumeMessage): void {
-    const entry = this.byDelivery.get(raw);
+    const entry = (raw as Tracked)[this.entryKey];
     if (entry && entry.state === State.Open) entry.state = State.Done;
   }
 

@@ -109,7 +109,7 @@ export function traceConsume<T>(raw: ConsumeMessage, queue: string, correlationI
     },
     parent,
   );
-  return finish(span, () => context.with(trace.setSpan(parent, span), handle));
+  return endAfter(span, () => context.with(trace.setSpan(parent, span), handle));
 }
 
 /** An INTERNAL span around `work` (a handler, an outbox write), child of the active span. */
@@ -141,6 +141,36 @@ export function activeTraceIds(): { traceId?: string; spanId?: string } {
   const spanContext = trace.getActiveSpan()?.spanContext();
   if (!spanContext || !trace.isSpanContextValid(spanContext)) return {};
   return { traceId: spanContext.traceId, spanId: spanContext.spanId };
+}
+
+/**
+ * Ends `span` when `work` is done, as finish() does, but synchronously when `work` is: a delivery handled without
+ * waiting on anything then makes no promise for the span (one per message on the consume path).
+ */
+function endAfter<T>(span: Span, work: () => T | Promise<T>): T | Promise<T> {
+  let result: T | Promise<T>;
+  try {
+    result = work();
+  } catch (error) {
+    markFailed(span, error);
+    span.end();
+    throw error;
+  }
+  if (!(result instanceof Promise)) {
+    span.end();
+    return result;
+  }
+  return result.then(
+    (value) => {
+      span.end();
+      return value;
+    },
+    (error: unknown) => {
+      markFailed(span, error);
+      span.end();
+      throw error;
+    },
+  );
 }
 
 async function finish<T>(span: Span, work: () => T | Promise<T>): Promise<T> {

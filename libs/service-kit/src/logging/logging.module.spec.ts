@@ -1,9 +1,12 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { Writable } from 'node:stream';
+import { Logger as NestLogger } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Logger } from 'nestjs-pino';
 import { pinoHttp } from 'pino-http';
 import { ConfigError, EnvConfigError } from '@app/messaging-core';
-import { loggerParams, resolveLogging, type LogLevel } from './logging.module';
+import { LoggingModule, loggerParams, nestLevelsFor, resolveLogging, type LogLevel } from './logging.module';
 
 /** The logger LoggingModule builds (through pino-http, as nestjs-pino does), writing into an array. */
 function logger(): { log: ReturnType<typeof pinoHttp>['logger']; lines: () => Array<Record<string, unknown>> } {
@@ -134,5 +137,32 @@ describe('resolveLogging', () => {
 
   it('is what loggerParams uses: a wrong LOG_LEVEL fails building the logger', () => {
     expect(() => loggerParams({ serviceName: 'spec' }, { LOG_LEVEL: 'loud' })).toThrow(EnvConfigError);
+  });
+});
+
+describe("Nest's log levels", () => {
+  afterEach(() => NestLogger.overrideLogger(['fatal', 'error', 'warn', 'log', 'debug', 'verbose']));
+
+  it("name the levels pino writes at each of its levels (info is Nest's log, trace its verbose)", () => {
+    expect(nestLevelsFor('info')).toEqual(['fatal', 'error', 'warn', 'log']);
+    expect(nestLevelsFor('debug')).toEqual(['fatal', 'error', 'warn', 'log', 'debug']);
+    expect(nestLevelsFor('trace')).toEqual(['fatal', 'error', 'warn', 'log', 'debug', 'verbose']);
+    expect(nestLevelsFor('silent')).toEqual([]);
+  });
+
+  it.each([
+    ['info', false],
+    ['debug', true],
+  ] as const)("follow LoggingModule's level, so that Logger.isLevelEnabled('debug') answers as pino would at %s", async (level, debug) => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [LoggingModule.forRoot({ serviceName: 'spec', level, destination: new Writable({ write: (_c, _e, done) => done() }) })],
+    }).compile();
+    const app = moduleRef.createNestApplication({ bufferLogs: true });
+    app.useLogger(app.get(Logger));
+    await app.init();
+
+    expect(NestLogger.isLevelEnabled('debug')).toBe(debug);
+    expect(NestLogger.isLevelEnabled('log')).toBe(true);
+    await app.close();
   });
 });

@@ -1,7 +1,7 @@
 // LoggingModule: structured JSON logs through pino (nestjs-pino), with correlation and trace ids on every line and
 // personal data masked. LOG_LEVEL sets the level; LOG_FORMAT=pretty gives readable lines for local development. Both
 // are checked when the application starts (a wrong one stops it, naming the variable).
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Logger, Module, type DynamicModule, type LogLevel as NestLogLevel } from '@nestjs/common';
 import { LoggerModule, type Params } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { IncomingMessage, OutgoingMessage } from 'node:http';
@@ -45,7 +45,17 @@ export class LoggingModule {
     // Resolved by a provider, so that a wrong LOG_LEVEL fails the application's start like any other setting.
     return {
       module: LoggingModule,
-      imports: [LoggerModule.forRootAsync({ useFactory: () => loggerParams(options) })],
+      imports: [
+        LoggerModule.forRootAsync({
+          useFactory: () => {
+            const params = loggerParams(options);
+            // Nest's Logger.isLevelEnabled then answers as pino would: the library asks it before building the fields
+            // of a line per message (message.acked at debug), which pino would otherwise drop only after they are built.
+            Logger.overrideLogger(nestLevelsFor(resolveLogging(options).level));
+            return params;
+          },
+        }),
+      ],
       exports: [LoggerModule],
     };
   }
@@ -62,6 +72,21 @@ export function resolveLogging(
     level: options.level ?? envOneOf(env, 'LOG_LEVEL', LOG_LEVELS) ?? 'info',
     format: options.format ?? envOneOf(env, 'LOG_FORMAT', LOG_FORMATS) ?? 'json',
   };
+}
+
+/** Nest's names of the levels pino writes at `level` (pino's info is Nest's log, trace is verbose). */
+export function nestLevelsFor(level: LogLevel): NestLogLevel[] {
+  const nest: Record<Exclude<LogLevel, 'silent'>, NestLogLevel> = {
+    fatal: 'fatal',
+    error: 'error',
+    warn: 'warn',
+    info: 'log',
+    debug: 'debug',
+    trace: 'verbose',
+  };
+  if (level === 'silent') return [];
+  const written = LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1) as Array<Exclude<LogLevel, 'silent'>>;
+  return written.map((name) => nest[name]);
 }
 
 /** For JavaScript callers and casts: the types already keep TypeScript ones right. */
