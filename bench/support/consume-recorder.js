@@ -21,6 +21,11 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+/** The main thread's CPU (Node 23.9+), or undefined. */
+function threadCpu(since) {
+  return typeof process.threadCpuUsage === 'function' ? process.threadCpuUsage(since) : undefined;
+}
+
 const round = (ms) => (ms === null ? null : Math.round(ms * 100) / 100);
 
 class ConsumeRecorder {
@@ -62,6 +67,7 @@ class ConsumeRecorder {
         this.fillStart = now;
         this.windowUs[0] = monotonicUs();
         this.cpuAtStart = process.cpuUsage();
+        this.threadCpuAtStart = threadCpu();
         this.rssWarmMb = link.memory().rssMb;
       }
       if (this.fillCount === this.fill) this.fillDone(now);
@@ -80,6 +86,7 @@ class ConsumeRecorder {
     // Handled since the clock started (the message that started it included); none if cut off during the warm-up.
     const count = Math.max(0, this.fillCount - this.warmup);
     const cpu = count > 0 ? process.cpuUsage(this.cpuAtStart) : { user: 0, system: 0 };
+    const thread = count > 0 ? threadCpu(this.threadCpuAtStart) : undefined;
     const ms = count > 0 ? now - this.fillStart : 0;
     this.windowUs[1] = monotonicUs();
     link.emit('fill-done', {
@@ -89,6 +96,8 @@ class ConsumeRecorder {
       // From the first message to the last: n - 1 intervals.
       perSecond: count > 1 ? Math.round(((count - 1) / ms) * 1000) : 0,
       cpuUsPerMessage: count > 0 ? round((cpu.user + cpu.system) / count) : null,
+      // The main thread's share: the rest went to V8's helper threads (concurrent GC, the optimising compiler).
+      mainThreadCpuUsPerMessage: thread ? round((thread.user + thread.system) / count) : null,
       duplicates: this.duplicates,
       windowUs: this.windowUs,
       rssWarmMb: this.rssWarmMb,

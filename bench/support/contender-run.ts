@@ -27,6 +27,8 @@ export interface ConsumeRun {
   count: number;
   ms: number;
   cpuUsPerMessage: number;
+  /** The main thread's part of cpuUsPerMessage (the rest is V8's helper threads: concurrent GC, compiler). */
+  mainThreadCpuUsPerMessage: number | null;
   p50: number;
   p99: number;
   /** Rate of the paced latency messages: the chosen rate, or half the measured throughput if that is lower. */
@@ -142,6 +144,7 @@ export async function consumeRun(context: RunContext, contender: Contender, roun
       count: number(done, 'count'),
       ms: number(done, 'ms'),
       cpuUsPerMessage: number(done, 'cpuUsPerMessage'),
+      mainThreadCpuUsPerMessage: typeof done.mainThreadCpuUsPerMessage === 'number' ? done.mainThreadCpuUsPerMessage : null,
       p50: number(latency, 'p50'),
       p99: number(latency, 'p99'),
       latencyRate: rate,

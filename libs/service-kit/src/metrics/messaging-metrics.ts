@@ -15,18 +15,22 @@ export class MessagingMetrics implements MessagingInstrumentation {
   readonly registry = new Registry();
   private readonly samplers: InstrumentationSamplers = {};
   private readonly publishSeries = new Map<string, PublishInstrumentation>();
+  /** The per-message counts of forConsumer, added to their counters whenever those are read (a scrape). */
+  private readonly pendingCounts = new Map<string, PendingCount>();
 
   readonly consumed = new Counter({
     name: 'messaging_messages_consumed_total',
     help: 'Deliveries taken from a queue',
     labelNames: ['queue', 'type'] as const,
     registers: [this.registry],
+    collect: () => this.addPendingCounts(),
   });
   readonly acked = new Counter({
     name: 'messaging_messages_acked_total',
     help: 'Deliveries handled successfully and acknowledged',
     labelNames: ['queue', 'type'] as const,
     registers: [this.registry],
+    collect: () => this.addPendingCounts(),
   });
   readonly retried = new Counter({
     name: 'messaging_messages_retried_total',
@@ -154,22 +158,24 @@ export class MessagingMetrics implements MessagingInstrumentation {
 
   /**
    * The consume metrics of one queue, with the labelled series of the usual outcomes looked up once: finding a
-   * series by its label object costs more than counting.
+   * series by its label object costs more than counting. The two counts every message makes (consumed, acked) are
+   * kept as plain numbers and added to their counters when those are read: prom-client finds the series again on
+   * every inc(), even through a labelled child.
    */
   forConsumer(queue: string, type: string): ConsumerInstrumentation {
-    const consumed = this.consumed.labels({ queue, type });
-    const acked = this.acked.labels({ queue, type });
+    const consumed = this.pendingCount('consumed', queue, type);
+    const acked = this.pendingCount('acked', queue, type);
     const ackDuration = this.handlerDuration.labels({ type, outcome: 'ack' });
     const duplicateDuration = this.handlerDuration.labels({ type, outcome: 'duplicate' });
     const duplicates = this.duplicates.labels({ queue, type });
     return {
-      consumed: () => consumed.inc(),
+      consumed: () => consumed.count++,
       outcome: (outcome, seconds, reason) => {
         if (outcome === 'ack') {
-          acked.inc();
+          acked.count++;
           ackDuration.observe(seconds);
         } else if (outcome === 'duplicate') {
-          acked.inc();
+          acked.count++;
           duplicates.inc();
           duplicateDuration.observe(seconds);
         } else {
@@ -178,6 +184,31 @@ export class MessagingMetrics implements MessagingInstrumentation {
       },
     };
   }
+
+  /** One per series, however often a queue's consumer is set up. */
+  private pendingCount(counter: 'consumed' | 'acked', queue: string, type: string): PendingCount {
+    const key = `${counter}\u0000${queue}\u0000${type}`;
+    let pending = this.pendingCounts.get(key);
+    if (!pending) {
+      pending = { series: this[counter].labels({ queue, type }), count: 0 };
+      this.pendingCounts.set(key, pending);
+    }
+    return pending;
+  }
+
+  private addPendingCounts(): void {
+    for (const pending of this.pendingCounts.values()) {
+      if (pending.count === 0) continue;
+      const count = pending.count;
+      pending.count = 0;
+      pending.series.inc(count);
+    }
+  }
+}
+
+interface PendingCount {
+  series: { inc(value: number): void };
+  count: number;
 }
 
 /** Calls made while one is in flight (the gauges of one scrape) share its result. */
