@@ -5,7 +5,7 @@ export interface RecordedBody {
   sentAt: number;
 }
 export class ConsumeRecorder {
-  constructor(fill: number, latency: number);
+  constructor(fill: number, latency: number, warmup: number);
   static fromEnv(): ConsumeRecorder;
   record(body: RecordedBody): void;
 }

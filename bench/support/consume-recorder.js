@@ -1,7 +1,7 @@
 // Bench: what every consumer under test does inside its handler, whatever its framework: counts the pre-filled
 // messages and records publish-to-handler latency of the paced ones. Throughput and CPU are timed from the end of a
-// warm-up (the first tenth of the fill, untimed: V8 compiles the hot path then, which a long-running service pays
-// once) to the last message.
+// warm-up (the first BENCH_WARMUP messages of the fill, untimed: V8 compiles the hot path then, which a long-running
+// service pays once) to the last message.
 // Plain CommonJS so that the peers' own packages can use it as well as the TypeScript workers.
 'use strict';
 const link = require('./worker-link');
@@ -29,14 +29,14 @@ function threadCpu(since) {
 const round = (ms) => (ms === null ? null : Math.round(ms * 100) / 100);
 
 class ConsumeRecorder {
-  /** `fill`: pre-filled messages to count; `latency`: paced messages to time. */
-  constructor(fill, latency) {
+  /** `fill`: pre-filled messages to count, the first `warmup` of them untimed; `latency`: paced messages to time. */
+  constructor(fill, latency, warmup) {
     this.fill = fill;
     this.latency = latency;
     this.fillSeen = new Uint8Array(fill);
     this.fillCount = 0;
     /** Fill messages handled before the clock starts. */
-    this.warmup = Math.floor(fill / 10);
+    this.warmup = Math.min(warmup, fill - 1);
     this.fillStart = 0;
     /** Monotonic µs at the end of the warm-up and at the last fill message: the window of a --cpu-prof profile to look at. */
     this.windowUs = [0, 0];
@@ -53,7 +53,7 @@ class ConsumeRecorder {
   }
 
   static fromEnv() {
-    return new ConsumeRecorder(Number(process.env.BENCH_FILL), Number(process.env.BENCH_LATENCY));
+    return new ConsumeRecorder(Number(process.env.BENCH_FILL), Number(process.env.BENCH_LATENCY), Number(process.env.BENCH_WARMUP ?? 0));
   }
 
   /** Call first thing in the handler with the message body: `{ phase, seq, sentAt }`. */

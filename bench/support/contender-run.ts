@@ -117,12 +117,13 @@ export async function consumeRun(context: RunContext, contender: Contender, roun
   await broker.purge();
   if (contender.needs.includes('database')) await context.environment.truncateMessagingTables();
   const worker = spawnWorker(context, contender, round, {
-    BENCH_FILL: String(settings.count),
+    BENCH_FILL: String(settings.warmup + settings.count),
+    BENCH_WARMUP: String(settings.warmup),
     BENCH_LATENCY: String(settings.latencyCount),
   });
   try {
     // The worker loads its code while the queue fills; it starts consuming only once the queue is full.
-    const fill = await broker.fill(settings.count, settings.fillWindow, (i) => benchWireMessage('fill', i, epochNowMs(), `${tag}-${i}`));
+    const fill = await broker.fill(settings.warmup + settings.count, settings.fillWindow, (i) => benchWireMessage('fill', i, epochNowMs(), `${tag}-${i}`));
     if (fill.nacked > 0) throw new Error(`pre-fill: ${fill.nacked} publishes nacked by the broker`);
     await Promise.all([worker.waitFor('loaded', LOAD_TIMEOUT_MS), new Promise((resolve) => setTimeout(resolve, SETTLE_MS))]);
     worker.send('go');
@@ -179,6 +180,7 @@ export async function publishRun(context: RunContext, contender: Contender, roun
   if (contender.needs.includes('database')) await context.environment.truncateMessagingTables();
   const worker = spawnWorker(context, contender, round, {
     BENCH_COUNT: String(settings.count),
+    BENCH_WARMUP: String(settings.warmup),
     BENCH_IN_FLIGHT: String(settings.inFlight),
     BENCH_BATCH: String(settings.relayBatch),
     BENCH_SECONDS: String(settings.runSeconds),

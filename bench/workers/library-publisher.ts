@@ -1,8 +1,8 @@
 // Bench worker: this library's MessagePublisher.publish (validation, envelope, trace context, confirm), each call
-// awaited, BENCH_IN_FLIGHT calls at a time, BENCH_COUNT messages or as many as it can in BENCH_SECONDS, after a tenth
-// of that untimed (the warm-up, as every worker has: see consume-recorder.js). Publish-only
+// awaited, BENCH_IN_FLIGHT calls at a time, BENCH_COUNT messages or as many as it can in BENCH_SECONDS, after
+// BENCH_WARMUP untimed (the warm-up, as every worker has: see settings.ts). Publish-only
 // service (consume: false), with what a production service runs beside it (production-features.ts).
-//   AMQP_URL, BENCH_COUNT, BENCH_IN_FLIGHT, BENCH_SECONDS, BENCH_RUN
+//   AMQP_URL, BENCH_COUNT, BENCH_WARMUP, BENCH_IN_FLIGHT, BENCH_SECONDS, BENCH_RUN
 import 'reflect-metadata';
 import { APP_OPTIONS, benchLogging, useBenchLogger } from '../support/production-features';
 import { Module } from '@nestjs/common';
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     await Promise.all(Array.from({ length: inFlight }, lane));
   };
   // Also opens the channel (on first use), as a running service would have it before timing.
-  await publishUpTo(Math.floor(count / 10), 'warmup-', Infinity);
+  await publishUpTo(Math.max(1, Number(process.env.BENCH_WARMUP ?? 0)), 'warmup-', Infinity);
   next = 0;
   failed = 0;
   link.emit('ready', link.memory());

@@ -1,7 +1,7 @@
 // Bench worker, the publish baseline: a plain amqplib confirm channel, per-message confirm callbacks, at most
 // BENCH_IN_FLIGHT unconfirmed. Publishes BENCH_COUNT messages as the library would envelope them, or as many as it
-// can in BENCH_SECONDS, after a tenth of that untimed (the warm-up, as every worker has: see consume-recorder.js).
-//   AMQP_URL, BENCH_COUNT, BENCH_IN_FLIGHT, BENCH_SECONDS, BENCH_RUN
+// can in BENCH_SECONDS, after BENCH_WARMUP untimed (the warm-up, as every worker has: see settings.ts).
+//   AMQP_URL, BENCH_COUNT, BENCH_WARMUP, BENCH_IN_FLIGHT, BENCH_SECONDS, BENCH_RUN
 import amqplib from 'amqplib';
 import { benchWireMessage } from '../support/bench-message';
 import { epochNowMs, monotonicUs } from '../support/consume-recorder';
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   link.onStop(() => connection.close());
   const channel = await connection.createConfirmChannel();
   const warmup = (i: number) => benchWireMessage('fill', i, epochNowMs(), `${run}-warmup-${i}`);
-  await publishWindowed(channel, Math.floor(count / 10), Number(process.env.BENCH_IN_FLIGHT), warmup);
+  await publishWindowed(channel, Number(process.env.BENCH_WARMUP ?? 0), Number(process.env.BENCH_IN_FLIGHT), warmup);
   link.emit('ready', link.memory());
   const windowStart = monotonicUs();
   const cpu = process.cpuUsage();

@@ -1,6 +1,6 @@
 // Bench peer: a consumer on @golevelup/nestjs-rabbitmq (on Nest 11, the major it supports), as its docs write one:
 // @RabbitSubscribe on a provider's method; the library acks when the handler returns.
-//   AMQP_URL, BENCH_QUEUE, BENCH_PREFETCH, BENCH_FILL, BENCH_LATENCY
+//   AMQP_URL, BENCH_QUEUE, BENCH_PREFETCH, BENCH_FILL, BENCH_WARMUP, BENCH_LATENCY
 'use strict';
 require('reflect-metadata');
 const { Injectable, Module } = require('@nestjs/common');

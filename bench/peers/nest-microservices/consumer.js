@@ -1,7 +1,7 @@
 // Bench peer: a consumer on the @nestjs/microservices RMQ transport (Nest 12), as its docs write one: @EventPattern
 // handler, noAck: false, acked by hand through RmqContext. The bench's messages carry no Nest `pattern`, so a
 // deserializer maps each to the handler's pattern, as one does for messages from non-Nest producers.
-//   AMQP_URL, BENCH_QUEUE, BENCH_PREFETCH, BENCH_FILL, BENCH_LATENCY, BENCH_MESSAGE_TYPE
+//   AMQP_URL, BENCH_QUEUE, BENCH_PREFETCH, BENCH_FILL, BENCH_WARMUP, BENCH_LATENCY, BENCH_MESSAGE_TYPE
 'use strict';
 require('reflect-metadata');
 const { Controller, Module } = require('@nestjs/common');
