@@ -162,8 +162,9 @@ async function main(): Promise<void> {
   const memory = summaries.find((s) => s.id === 'library');
   const footer = [
     memory !== undefined && memory.rssStartMb !== null
-      ? `memory: library consumer RSS ${memory.rssStartMb.toFixed(0)} MB at start, ${memory.rssWarmMb?.toFixed(0)} MB after a tenth of the fill, ` +
-        `${memory.rssEndMb?.toFixed(0)} MB after ${settings.count} + ${settings.latencyCount} messages (median of runs)`
+      ? `memory: library consumer RSS ${memory.rssStartMb.toFixed(0)} MB at start, ${memory.rssWarmMb?.toFixed(0)} MB after the warm-up, ` +
+        `${memory.rssEndMb?.toFixed(0)} MB after ${settings.count} + ${settings.latencyCount} messages (median of runs); ` +
+        `live heap after a full GC ${memory.heapLiveWarmMb?.toFixed(1)} MB after the warm-up, ${memory.heapLiveEndMb?.toFixed(1)} MB after the fill`
       : undefined,
     ...[...skipped].map(([id, why]) => `skipped ${id}: ${why}`),
     loadAtStart > 0.5

@@ -21,6 +21,16 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+/**
+ * The JavaScript heap's live data in MB: its used size right after a full collection, when the worker runs with
+ * --expose-gc (the bench starts every worker so). Untimed: taken before the clock starts and after it stops.
+ */
+function liveHeapMb() {
+  if (typeof global.gc !== 'function') return null;
+  global.gc();
+  return Math.round((process.memoryUsage().heapUsed / 1048576) * 10) / 10;
+}
+
 /** The main thread's CPU (Node 23.9+), or undefined. */
 function threadCpu(since) {
   return typeof process.threadCpuUsage === 'function' ? process.threadCpuUsage(since) : undefined;
@@ -47,6 +57,8 @@ class ConsumeRecorder {
     this.duplicates = 0;
     /** RSS (MB) at the end of the warm-up: the process warm, its heap sized for the rate. */
     this.rssWarmMb = null;
+    /** Live JavaScript heap (MB) at the end of the warm-up (see liveHeapMb). */
+    this.heapLiveWarmMb = null;
     /** Set once the fill is reported: by count, or at the bench's `cutoff` when the run hit its time limit. */
     this.fillReported = false;
     link.on('cutoff', () => this.fillDone(epochNowMs()));
@@ -58,17 +70,19 @@ class ConsumeRecorder {
 
   /** Call first thing in the handler with the message body: `{ phase, seq, sentAt }`. */
   record(body) {
-    const now = epochNowMs();
+    let now = epochNowMs();
     if (body.phase === 'fill') {
       if (this.fillReported) return;
       if (this.fillSeen[body.seq]) return void this.duplicates++;
       this.fillSeen[body.seq] = 1;
       if (this.fillCount++ === this.warmup) {
+        this.rssWarmMb = link.memory().rssMb;
+        this.heapLiveWarmMb = liveHeapMb();
+        now = epochNowMs();
         this.fillStart = now;
         this.windowUs[0] = monotonicUs();
         this.cpuAtStart = process.cpuUsage();
         this.threadCpuAtStart = threadCpu();
-        this.rssWarmMb = link.memory().rssMb;
       }
       if (this.fillCount === this.fill) this.fillDone(now);
     } else if (body.phase === 'latency') {
@@ -89,6 +103,7 @@ class ConsumeRecorder {
     const thread = count > 0 ? threadCpu(this.threadCpuAtStart) : undefined;
     const ms = count > 0 ? now - this.fillStart : 0;
     this.windowUs[1] = monotonicUs();
+    const heapLiveEndMb = liveHeapMb();
     link.emit('fill-done', {
       count,
       cutoff: this.fillCount < this.fill,
@@ -101,6 +116,8 @@ class ConsumeRecorder {
       duplicates: this.duplicates,
       windowUs: this.windowUs,
       rssWarmMb: this.rssWarmMb,
+      heapLiveWarmMb: this.heapLiveWarmMb,
+      heapLiveEndMb,
       ...link.memory(),
     });
   }

@@ -37,6 +37,9 @@ export interface ConsumeRun {
   /** Once a tenth of the fill was handled (see consume-recorder.js). */
   rssWarmMb: number | null;
   rssEndMb: number;
+  /** The JavaScript heap's live data after a full collection, at the end of the warm-up and of the fill. */
+  heapLiveWarmMb: number | null;
+  heapLiveEndMb: number | null;
   duplicates: number;
   /** Messages still in the queue after the worker stopped (not acked): should be 0. */
   leftInQueue: number;
@@ -151,6 +154,8 @@ export async function consumeRun(context: RunContext, contender: Contender, roun
       latencyRate: rate,
       rssStartMb: number(ready, 'rssMb'),
       rssWarmMb: typeof done.rssWarmMb === 'number' ? done.rssWarmMb : null,
+      heapLiveWarmMb: typeof done.heapLiveWarmMb === 'number' ? done.heapLiveWarmMb : null,
+      heapLiveEndMb: typeof done.heapLiveEndMb === 'number' ? done.heapLiveEndMb : null,
       rssEndMb: number(latency, 'rssMb'),
       duplicates: number(latency, 'duplicates'),
       leftInQueue: await broker.depth(),

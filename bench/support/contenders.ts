@@ -128,6 +128,8 @@ export function peerDir(peer: string): string {
 export function workerCommand(contender: Contender, profileName?: string, profileDir?: string): { args: string[]; cwd: string } {
   const profile =
     profileDir && profileName ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${profileName}.cpuprofile.json`] : [];
+  // The consume recorder measures the live heap after a full collection, outside the timed part (consume-recorder.js).
+  profile.unshift('--expose-gc');
   if ('peer' in contender.program) {
     const dir = peerDir(contender.program.peer);
     return { args: [...profile, join(dir, contender.program.file ?? 'consumer.js')], cwd: dir };

@@ -35,6 +35,8 @@ export interface ScenarioSummary {
   rssStartMb: number | null;
   rssWarmMb: number | null;
   rssEndMb: number | null;
+  heapLiveWarmMb: number | null;
+  heapLiveEndMb: number | null;
   errors: string[];
 }
 
@@ -109,6 +111,8 @@ export function summarise(results: ScenarioResult[]): ScenarioSummary[] {
       cpuUsPerMessage: field(result, 'cpuUsPerMessage'),
       rssStartMb: field(result, 'rssStartMb'),
       rssWarmMb: field(result, 'rssWarmMb'),
+      heapLiveWarmMb: field(result, 'heapLiveWarmMb'),
+      heapLiveEndMb: field(result, 'heapLiveEndMb'),
       rssEndMb: field(result, 'rssEndMb'),
       errors: result.runs.flatMap((run) => (run.ok ? [] : [run.error])),
     };
