@@ -29,7 +29,9 @@ function delivery(seq: number): ConsumeMessage {
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { trials: { type: 'string', default: '30' }, iterations: { type: 'string', default: '20000' } } });
+  const { values } = parseArgs({
+    options: { trials: { type: 'string', default: '30' }, iterations: { type: 'string', default: '20000' } },
+  });
   const trials = Number(values.trials);
   const n = Number(values.iterations);
   const measure = (label: string, step: (i: number) => unknown): void => {

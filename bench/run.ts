@@ -234,7 +234,9 @@ async function runOne(
 
 function summaryLine(outcome: object): string {
   // The scenarios' results (ConsumeRun, PublishRun, ...): each has some of these figures.
-  const o = outcome as Partial<Record<'perSecond' | 'publishPerSecond' | 'p50' | 'p99' | 'cpuUsPerMessage' | 'mainThreadCpuUsPerMessage' | 'leftInQueue', number>>;
+  const o = outcome as Partial<
+    Record<'perSecond' | 'publishPerSecond' | 'p50' | 'p99' | 'cpuUsPerMessage' | 'mainThreadCpuUsPerMessage' | 'leftInQueue', number>
+  >;
   const parts = [`${String(o.perSecond ?? o.publishPerSecond)} msg/s`];
   if (o.p50 !== undefined) parts.push(`p50 ${String(o.p50)} ms`, `p99 ${String(o.p99)} ms`);
   if (o.cpuUsPerMessage !== undefined) parts.push(`${Number(o.cpuUsPerMessage).toFixed(1)} µs CPU/msg`);

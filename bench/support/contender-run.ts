@@ -126,7 +126,9 @@ export async function consumeRun(context: RunContext, contender: Contender, roun
   });
   try {
     // The worker loads its code while the queue fills; it starts consuming only once the queue is full.
-    const fill = await broker.fill(settings.warmup + settings.count, settings.fillWindow, (i) => benchWireMessage('fill', i, epochNowMs(), `${tag}-${i}`));
+    const fill = await broker.fill(settings.warmup + settings.count, settings.fillWindow, (i) =>
+      benchWireMessage('fill', i, epochNowMs(), `${tag}-${i}`),
+    );
     if (fill.nacked > 0) throw new Error(`pre-fill: ${fill.nacked} publishes nacked by the broker`);
     await Promise.all([worker.waitFor('loaded', LOAD_TIMEOUT_MS), new Promise((resolve) => setTimeout(resolve, SETTLE_MS))]);
     worker.send('go');

@@ -6,7 +6,9 @@
 //   BENCH_FEATURES=on|off|tracing|logging (default on), BENCH_LOG_LEVEL (default info), BENCH_LOG_FILE (default /dev/null)
 import type { DynamicModule } from '@nestjs/common';
 import { startTracing } from '@app/service-kit/tracing';
-import type { LogLevel } from '@app/service-kit';
+import type { LoggingModule as LoggingModuleClass, LogLevel } from '@app/service-kit';
+import type { Logger as PinoNestLogger } from 'nestjs-pino';
+import type pinoModule from 'pino';
 import { BENCH_SERVICE } from './bench-message';
 
 const features = process.env.BENCH_FEATURES ?? 'on';
@@ -23,8 +25,8 @@ export function benchLogging(): DynamicModule[] {
   if (!LOGGING_ON) return [];
   // Required here, not imported above: this file runs before Nest is loaded, as a service's tracing.ts does.
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { LoggingModule } = require('@app/service-kit') as typeof import('@app/service-kit');
-  const pino = require('pino') as typeof import('pino');
+  const { LoggingModule } = require('@app/service-kit') as { LoggingModule: typeof LoggingModuleClass };
+  const pino = require('pino') as typeof pinoModule;
   /* eslint-enable @typescript-eslint/no-require-imports */
   return [
     LoggingModule.forRoot({
@@ -43,6 +45,6 @@ export const APP_OPTIONS = LOGGING_ON ? { bufferLogs: true } : { logger: false a
 export function useBenchLogger(app: { useLogger(logger: unknown): void; get(token: unknown): unknown }): void {
   if (!LOGGING_ON) return;
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when logging is on
-  const { Logger } = require('nestjs-pino') as typeof import('nestjs-pino');
+  const { Logger } = require('nestjs-pino') as { Logger: typeof PinoNestLogger };
   app.useLogger(app.get(Logger));
 }

@@ -146,7 +146,13 @@ export function checkTargets(results: ScenarioResult[]): TargetCheck[] {
       perRun('library', (run) => (run.rssWarmMb ? ((run.rssEndMb - run.rssWarmMb) / run.rssWarmMb) * 100 : undefined)),
       { atMost: 10 },
     ),
-    judge('delay-lateness', 'delay lateness p99 <= 1200 ms', 'ms', perRun('delay-lateness', (run) => run.p99), { atMost: 1200 }),
+    judge(
+      'delay-lateness',
+      'delay lateness p99 <= 1200 ms',
+      'ms',
+      perRun('delay-lateness', (run) => run.p99),
+      { atMost: 1200 },
+    ),
   ];
 }
 
@@ -162,7 +168,8 @@ function judge(
   const spread: [number, number] = [Math.min(...rounds), Math.max(...rounds)];
   const limit = 'atLeast' in bound ? bound.atLeast : bound.atMost;
   const passes = 'atLeast' in bound ? value >= limit : value <= limit;
-  if (spread[1] - spread[0] > Math.abs(value - limit)) return { scenario, target, value, unit, bound, spread, met: null, verdict: 'unsure' };
+  if (spread[1] - spread[0] > Math.abs(value - limit))
+    return { scenario, target, value, unit, bound, spread, met: null, verdict: 'unsure' };
   return { scenario, target, value, unit, bound, spread, met: passes, verdict: passes ? 'met' : 'MISSED' };
 }
 
@@ -200,7 +207,9 @@ export function renderTable(summaries: ScenarioSummary[], targets: TargetCheck[]
   for (const check of targets) {
     const value = check.value === null ? 'not measured' : figure(check.value, check);
     const spread =
-      check.spread && check.spread[0] !== check.spread[1] ? `  (rounds ${figure(check.spread[0], check)} .. ${figure(check.spread[1], check)})` : '';
+      check.spread && check.spread[0] !== check.spread[1]
+        ? `  (rounds ${figure(check.spread[0], check)} .. ${figure(check.spread[1], check)})`
+        : '';
     out.push(`  ${check.verdict.padEnd(6)}  ${check.target.padEnd(46)} ${value.padStart(9)}${spread}`);
   }
   for (const s of summaries) {

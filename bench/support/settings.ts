@@ -36,10 +36,26 @@ export interface BenchSettings {
   budgetSeconds: number;
 }
 
-const FULL = { count: 100_000, warmup: 10_000, runSeconds: 30, latencyCount: 3000, delayCount: 10_000, delayMaxSeconds: 30, budgetSeconds: 1500 };
+const FULL = {
+  count: 100_000,
+  warmup: 10_000,
+  runSeconds: 30,
+  latencyCount: 3000,
+  delayCount: 10_000,
+  delayMaxSeconds: 30,
+  budgetSeconds: 1500,
+};
 // --quick must end within 5 minutes on the 2-core machine: ~75 s a round; past 220 s no run starts, and one still going
 // at 260 s is stopped (see run.ts), so that it ends by 280 s even on a busy machine.
-const QUICK = { count: 20_000, warmup: 10_000, runSeconds: 4, latencyCount: 500, delayCount: 2000, delayMaxSeconds: 10, budgetSeconds: 220 };
+const QUICK = {
+  count: 20_000,
+  warmup: 10_000,
+  runSeconds: 4,
+  latencyCount: 500,
+  delayCount: 2000,
+  delayMaxSeconds: 10,
+  budgetSeconds: 220,
+};
 
 export const SCENARIO_IDS = [...CONTENDERS.map((contender) => contender.id), LATENESS_ID, COMMIT_CEILING_ID];
 

@@ -14,7 +14,11 @@ import { epochNowMs, monotonicUs } from '../support/consume-recorder';
 import * as link from '../support/worker-link';
 
 @Module({
-  imports: [...benchLogging(), MetricsModule, MessagingModule.forRoot({ url: String(process.env.AMQP_URL), serviceName: BENCH_SERVICE, consume: false, delay: 'ladder' })],
+  imports: [
+    ...benchLogging(),
+    MetricsModule,
+    MessagingModule.forRoot({ url: String(process.env.AMQP_URL), serviceName: BENCH_SERVICE, consume: false, delay: 'ladder' }),
+  ],
 })
 class LibraryPublisherModule {}
 
@@ -34,7 +38,9 @@ async function main(): Promise<void> {
     const lane = async (): Promise<void> => {
       while (next < total && performance.now() < until) {
         const i = next++;
-        await publisher.publish(BenchEvent, benchBody('fill', i, epochNowMs()), { messageId: `${run}-${label}${i}` }).catch(() => void failed++);
+        await publisher
+          .publish(BenchEvent, benchBody('fill', i, epochNowMs()), { messageId: `${run}-${label}${i}` })
+          .catch(() => void failed++);
       }
     };
     await Promise.all(Array.from({ length: inFlight }, lane));

@@ -15,6 +15,7 @@ import {
   MessageScheduler,
   MessagingModule,
   MessageValidationError,
+  ScheduleCancellations,
   ScheduledMessageRelay,
   SchedulingModule,
   UnknownMessageTypeError,
@@ -140,6 +141,8 @@ describe('scheduled messages (delay ladder, hop limit 2 s)', () => {
   });
 
   it('never delivers a cancelled schedule, however often it comes back, and cancelling it twice is harmless', async () => {
+    const store = app.get(ScheduleCancellations).current;
+    const dropped = jest.spyOn(store, 'dropped' as never);
     const cancelled = await scheduler.schedule(ReminderDue, { label: 'cancelled', dueAtMs: Date.now() + 1000 }, { delayMs: 1000 });
     const kept = await scheduler.schedule(ReminderDue, { label: 'kept', dueAtMs: Date.now() + 2500 }, { delayMs: 2500 });
     await scheduler.cancel(cancelled.token);
@@ -150,6 +153,8 @@ describe('scheduled messages (delay ladder, hop limit 2 s)', () => {
     expect(reminders.of('cancelled')).toEqual([]);
     const seen = outcomes.filter((entry) => entry.messageId === cancelled.messageId).map((entry) => entry.outcome);
     expect(seen).toEqual(['cancelled']);
+    // The store is told the cancellation did its work (it forgets it a day later): it does not keep every one forever.
+    expect(dropped).toHaveBeenCalledWith(cancelled.token);
     expect(kept.messageId).not.toBe(cancelled.messageId);
     // The same copy once more (a redelivery): dropped again.
     await expect(relay.forward(returned.get(cancelled.messageId)!)).resolves.toBe('cancelled');

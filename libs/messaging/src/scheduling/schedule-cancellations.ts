@@ -9,19 +9,39 @@ export interface ScheduleCancellationStore {
   /** Records the cancellation, in `transaction` when the store keeps its records in that transaction's database. */
   cancel(token: string, transaction?: unknown): Promise<void>;
   isCancelled(token: string): Promise<boolean>;
+  /**
+   * The message `token` cancels came due and was dropped: the record is needed only for that message's redeliveries
+   * now, and the store may forget it a while later (a day), so that it does not keep every cancellation ever made.
+   */
+  dropped?(token: string): Promise<void>;
 }
+
+/** How long the memory store keeps a cancellation once its message was dropped. */
+const MEMORY_RETENTION_MS = 24 * 3600 * 1000;
 
 /** Per process: enough for tests and a single instance that never restarts. */
 export class MemoryScheduleCancellations implements ScheduleCancellationStore {
-  private readonly tokens = new Set<string>();
+  /** Token -> when its message was dropped (undefined: not yet). */
+  private readonly tokens = new Map<string, number | undefined>();
+
+  constructor(private readonly now: () => number = Date.now) {}
 
   cancel(token: string): Promise<void> {
-    this.tokens.add(token);
+    if (!this.tokens.has(token)) this.tokens.set(token, undefined);
     return Promise.resolve();
   }
 
   isCancelled(token: string): Promise<boolean> {
     return Promise.resolve(this.tokens.has(token));
+  }
+
+  dropped(token: string): Promise<void> {
+    const now = this.now();
+    if (this.tokens.has(token)) this.tokens.set(token, this.tokens.get(token) ?? now);
+    for (const [other, droppedAt] of this.tokens) {
+      if (droppedAt !== undefined && now - droppedAt > MEMORY_RETENTION_MS) this.tokens.delete(other);
+    }
+    return Promise.resolve();
   }
 }
 

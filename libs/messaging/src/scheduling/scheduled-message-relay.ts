@@ -110,14 +110,26 @@ export class ScheduledMessageRelay implements OnApplicationBootstrap {
     try {
       const outcome = await this.forward(raw);
       channel?.ack(raw);
-      if (outcome === 'cancelled') this.logger.log({ event: 'schedule.cancelled_dropped', ...fields });
-      else if (outcome === 'sent') this.logger.debug({ event: 'schedule.sent', ...fields, lateMs: lateness(fields.scheduledFor) });
+      if (outcome === 'cancelled') {
+        this.logger.log({ event: 'schedule.cancelled_dropped', ...fields });
+        await this.forgetLater(raw);
+      } else if (outcome === 'sent') this.logger.debug({ event: 'schedule.sent', ...fields, lateMs: lateness(fields.scheduledFor) });
       else this.logger.debug({ event: 'schedule.waiting_again', ...fields });
     } catch (error) {
       this.logger.warn({ event: 'schedule.forward_failed', ...fields, reason: errorMessage(error) });
       await new Promise((resolve) => setTimeout(resolve, GIVE_BACK_PAUSE_MS));
       if (this.channel === channel) channel?.nack(raw, GIVE_BACK.multiple, GIVE_BACK.requeue);
     }
+  }
+
+  /** Tells the store the cancellation has done its work (it may delete it a day later); failing that only keeps it longer. */
+  private async forgetLater(raw: ConsumeMessage): Promise<void> {
+    const token = stringHeader(raw.properties.headers?.[MessageHeaders.scheduleToken]);
+    const store = this.cancellations.current;
+    if (!token || !store.dropped) return;
+    await store
+      .dropped(token)
+      .catch((error: unknown) => this.logger.warn({ event: 'schedule.cancellation_not_marked', reason: errorMessage(error) }));
   }
 
   private track(task: Promise<void>): void {

@@ -46,10 +46,19 @@ export const inbox = pgTable(
   (table) => [primaryKey({ columns: [table.consumer, table.messageKey] }), index('inbox_processed_at_idx').on(table.processedAt)],
 );
 
-/** Cancelled schedules, by token: a scheduled message whose token is here is dropped when it comes due. */
-export const scheduleCancellations = pgTable('schedule_cancellations', {
-  token: text('token').primaryKey(),
-  cancelledAt: timestamp('cancelled_at', { withTimezone: true }).notNull().defaultNow(),
-});
+/**
+ * Cancelled schedules, by token: a scheduled message whose token is here is dropped when it comes due. The row is kept
+ * a day after that (a redelivery of the message must still find it), then deleted (DatabaseScheduleCancellations).
+ */
+export const scheduleCancellations = pgTable(
+  'schedule_cancellations',
+  {
+    token: text('token').primaryKey(),
+    cancelledAt: timestamp('cancelled_at', { withTimezone: true }).notNull().defaultNow(),
+    /** When the message it cancels came due and was dropped; null until then. */
+    droppedAt: timestamp('dropped_at', { withTimezone: true }),
+  },
+  (table) => [index('schedule_cancellations_dropped_at_idx').on(table.droppedAt)],
+);
 
 export const messagingTables = { outbox, inbox, scheduleCancellations };

@@ -1,15 +1,26 @@
 // Cancelled schedules in the service's database: durable across restarts, seen by every instance, and written in the
-// caller's transaction when given one (a saga that completes cancels its timeouts in the same commit).
-import { eq } from 'drizzle-orm';
+// caller's transaction when given one (a saga that completes cancels its timeouts in the same commit). A row outlives
+// the message it cancels by a day (the message's redeliveries must still find it), then it is deleted: the table holds
+// the cancellations still waiting for their message, not every cancellation ever made.
+import { and, eq, isNotNull, lt, sql } from 'drizzle-orm';
 import type { ScheduleCancellationStore } from '@app/messaging';
 import type { Database, Transaction } from '../database/database';
 import { scheduleCancellations } from '../database/messaging-tables';
 import { DATABASE_DEPENDENCY } from '../database/postgres-errors';
 
+/** How long a cancellation is kept once its message came due and was dropped. */
+export const DROPPED_CANCELLATION_RETENTION_MS = 24 * 3600 * 1000;
+/** Deleting the expired rows is piggybacked on a drop, at most this often. */
+const PRUNE_EVERY_MS = 60_000;
+
 export class DatabaseScheduleCancellations implements ScheduleCancellationStore {
   readonly dependency = DATABASE_DEPENDENCY;
+  private lastPrune = 0;
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async cancel(token: string, transaction?: unknown): Promise<void> {
     const db = (transaction as Transaction | undefined) ?? this.db;
@@ -22,5 +33,26 @@ export class DatabaseScheduleCancellations implements ScheduleCancellationStore 
       .from(scheduleCancellations)
       .where(eq(scheduleCancellations.token, token));
     return rows.length > 0;
+  }
+
+  async dropped(token: string): Promise<void> {
+    await this.db
+      .update(scheduleCancellations)
+      .set({ droppedAt: sql`coalesce(${scheduleCancellations.droppedAt}, now())` })
+      .where(eq(scheduleCancellations.token, token));
+    if (this.now() - this.lastPrune >= PRUNE_EVERY_MS) {
+      this.lastPrune = this.now();
+      await this.prune();
+    }
+  }
+
+  /** Deletes the cancellations whose message was dropped more than a day ago. Returns how many. */
+  async prune(): Promise<number> {
+    const cutoff = new Date(this.now() - DROPPED_CANCELLATION_RETENTION_MS);
+    const deleted = await this.db
+      .delete(scheduleCancellations)
+      .where(and(isNotNull(scheduleCancellations.droppedAt), lt(scheduleCancellations.droppedAt, cutoff)))
+      .returning({ token: scheduleCancellations.token });
+    return deleted.length;
   }
 }

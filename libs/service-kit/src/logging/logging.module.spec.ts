@@ -141,7 +141,9 @@ describe('resolveLogging', () => {
 });
 
 describe("Nest's log levels", () => {
-  afterEach(() => NestLogger.overrideLogger(['fatal', 'error', 'warn', 'log', 'debug', 'verbose']));
+  afterEach(() => {
+    NestLogger.overrideLogger(['fatal', 'error', 'warn', 'log', 'debug', 'verbose']);
+  });
 
   it("name the levels pino writes at each of its levels (info is Nest's log, trace its verbose)", () => {
     expect(nestLevelsFor('info')).toEqual(['fatal', 'error', 'warn', 'log']);
@@ -155,7 +157,17 @@ describe("Nest's log levels", () => {
     ['debug', true],
   ] as const)("follow LoggingModule's level, so that Logger.isLevelEnabled('debug') answers as pino would at %s", async (level, debug) => {
     const moduleRef = await Test.createTestingModule({
-      imports: [LoggingModule.forRoot({ serviceName: 'spec', level, destination: new Writable({ write: (_c, _e, done) => done() }) })],
+      imports: [
+        LoggingModule.forRoot({
+          serviceName: 'spec',
+          level,
+          destination: new Writable({
+            write(_chunk, _encoding, done) {
+              done();
+            },
+          }),
+        }),
+      ],
     }).compile();
     const app = moduleRef.createNestApplication({ bufferLogs: true });
     app.useLogger(app.get(Logger));

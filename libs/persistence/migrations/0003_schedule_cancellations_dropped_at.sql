@@ -1,0 +1,2 @@
+ALTER TABLE "schedule_cancellations" ADD COLUMN "dropped_at" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "schedule_cancellations_dropped_at_idx" ON "schedule_cancellations" USING btree ("dropped_at");
