@@ -18,6 +18,7 @@ import {
   RequestTimeoutError,
 } from '@app/messaging';
 import { closeConnectionsNamed, createTestVhost, eventually, getOne, type TestVhost } from '../../../test/support/test-broker';
+import { DEADLINE_GRACE_MS } from '../src/consuming/steps/reply.step';
 
 class DoubleRequested {
   static readonly messageType = 'double.requested';
@@ -29,6 +30,13 @@ class SlowRequested {
   static readonly messageType = 'slow.requested';
   static readonly schemaVersion = 1;
   @IsInt() @Min(0) delayMs!: number;
+  @IsString() tag!: string;
+}
+
+/** Handled one at a time (prefetch 1): a request waits in the queue behind the one in its handler. */
+class QueuedRequested {
+  static readonly messageType = 'queued.requested';
+  static readonly schemaVersion = 1;
   @IsString() tag!: string;
 }
 
@@ -56,6 +64,13 @@ class AnswersController {
   @MessagePattern(DoubleRequested, { prefetch: 50 })
   double(@Payload('n') n: number): { n: number; doubled: number } {
     return { n, doubled: n * 2 };
+  }
+
+  @MessagePattern(QueuedRequested, { prefetch: 1 })
+  async queued(@Payload('tag') tag: string): Promise<string> {
+    this.slowStarted.push(tag);
+    await this.gates.get(tag)?.open;
+    return `done ${tag}`;
   }
 
   @MessagePattern(SlowRequested, { prefetch: 50 })
@@ -156,6 +171,22 @@ describe('Request/reply under bad conditions', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(inFlight(quick)).toBe(0);
     await expect(firstValueFrom(quick.send(DoubleRequested, { n: 4 }))).resolves.toEqual({ n: 4, doubled: 8 });
+  });
+
+  it('skips the handler of a request that reaches it after its requester stopped waiting (x-request-deadline)', async () => {
+    const release = answers.hold('first');
+    const first = firstValueFrom(client.send(QueuedRequested, { tag: 'first' }));
+    await eventually(() => answers.slowStarted.includes('first'), 'the first request in its handler');
+    // Queued behind it, and given up on by its requester after 300 ms; it reaches the handler well past that.
+    const expired = await firstValueFrom(quick.send(QueuedRequested, { tag: 'expired' })).catch((error: unknown) => error);
+    expect(expired).toBeInstanceOf(RequestTimeoutError);
+    await new Promise((resolve) => setTimeout(resolve, DEADLINE_GRACE_MS + 300));
+    release();
+    await expect(first).resolves.toBe('done first');
+
+    // Behind the expired one in the same queue: once it is answered, the expired one has been taken and dropped.
+    await expect(firstValueFrom(client.send(QueuedRequested, { tag: 'after' }))).resolves.toBe('done after');
+    expect(answers.slowStarted.filter((tag) => ['first', 'expired', 'after'].includes(tag))).toEqual(['first', 'after']);
   });
 
   it('ends a request its caller gave up on (unsubscribed) without keeping anything', async () => {

@@ -41,6 +41,8 @@ export const MessageHeaders = {
   scheduleToken: 'x-schedule-token',
   scheduledExchange: 'x-scheduled-exchange',
   scheduledRoutingKey: 'x-scheduled-routing-key',
+  /** A request (send()): when its requester stops waiting for the reply (ISO 8601, the requester's clock). */
+  requestDeadline: 'x-request-deadline',
 } as const;
 
 /**

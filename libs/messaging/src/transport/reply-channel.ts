@@ -9,7 +9,7 @@ import { PublishError } from '@app/messaging-core';
 import type { AmqpConnection } from '../connection/amqp-connection';
 import { errorMessage } from '../dead-letter/dead-letter-headers';
 import type { OutgoingMessage } from '../publishing/outgoing-message';
-import type { TopologyNames } from '../topology/topology-names';
+import { MessageHeaders, type TopologyNames } from '../topology/topology-names';
 import { readReply, type ReplyPacket } from './reply-packet';
 import { RequestFailedError, RequestTimeoutError } from './request-errors';
 
@@ -87,7 +87,10 @@ export class ReplyChannel {
       request.timeoutMs,
     );
     this.waiting.set(id, { request, channel, timer });
-    const properties = { ...outgoing.properties, replyTo: this.names.directReplyTo };
+    // Its deadline goes with it: a responder that takes it up after the requester stopped waiting skips the handler.
+    const deadline = new Date(Date.now() + request.timeoutMs).toISOString();
+    const headers = { ...outgoing.properties.headers, [MessageHeaders.requestDeadline]: deadline };
+    const properties = { ...outgoing.properties, headers, replyTo: this.names.directReplyTo };
     await new Promise<void>((resolve, reject) => {
       const confirmed = (error: unknown) => {
         if (!error) return resolve();

@@ -6,7 +6,7 @@ import type { HandlerDefinition } from '../../handlers/handler-definition';
 import { resolveMessagingOptions } from '../../options/messaging-options';
 import { TopologyNames } from '../../topology/topology-names';
 import type { Delivery } from '../delivery';
-import { ReplyStep } from './reply.step';
+import { DEADLINE_GRACE_MS, ReplyStep } from './reply.step';
 
 class QuoteRequested {
   static readonly messageType = 'quote.requested';
@@ -19,10 +19,13 @@ function setup(kind: HandlerDefinition['kind'] = 'request') {
   const step = new ReplyStep(resolveMessagingOptions({ serviceName: 'quotes' }, {}), new TopologyNames('domain.events', 'quotes'));
   const handler = handlerFor(QuoteRequested, { kind, name: 'QuotesController.quote' });
   const channel = new RecordingChannel();
-  const deliver = (replyTo: string | undefined = REPLY_TO): Delivery =>
+  const deliver = (replyTo: string | undefined = REPLY_TO, headers: Record<string, unknown> = {}): Delivery =>
     deliveryOf(
       handler,
-      rawDelivery(QuoteRequested.messageType, { properties: { messageId: 'req-1', replyTo }, headers: { 'x-correlation-id': 'corr-1' } }),
+      rawDelivery(QuoteRequested.messageType, {
+        properties: { messageId: 'req-1', replyTo },
+        headers: { 'x-correlation-id': 'corr-1', ...headers },
+      }),
       channel,
     );
   return { step, handler, channel, deliver };
@@ -31,6 +34,40 @@ function setup(kind: HandlerDefinition['kind'] = 'request') {
 const replyOf = (channel: RecordingChannel) => JSON.parse(channel.published[0].content.toString()) as unknown;
 
 describe('ReplyStep', () => {
+  describe('a request whose requester stopped waiting (x-request-deadline)', () => {
+    const at = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
+
+    it.each([
+      ['long past', at(-60_000)],
+      ['past by more than the clocks may differ', at(-(DEADLINE_GRACE_MS + 500))],
+      ['as a Buffer (how amqplib may hand over a long string)', Buffer.from(at(-60_000))],
+    ])('is acked without running the handler and without a reply: %s', async (_case, deadline) => {
+      const { step, channel, deliver } = setup();
+      const handler = jest.fn();
+
+      await step.handle(deliver(REPLY_TO, { 'x-request-deadline': deadline }), handler);
+
+      expect(handler).not.toHaveBeenCalled();
+      expect(channel.published).toEqual([]);
+    });
+
+    it.each([
+      ['still ahead', at(5000)],
+      ['just past, within what the clocks may differ', at(-(DEADLINE_GRACE_MS - 500))],
+      ['unreadable', 'soon'],
+      ['absent', undefined],
+    ])('is handled and answered: %s', async (_case, deadline) => {
+      const { step, channel, deliver } = setup();
+      const delivery = deliver(REPLY_TO, deadline === undefined ? {} : { 'x-request-deadline': deadline });
+
+      await step.handle(delivery, () => {
+        delivery.result = { price: 3 };
+      });
+
+      expect(replyOf(channel)).toEqual({ response: { price: 3 }, isDisposed: true });
+    });
+  });
+
   it('is part of the pipeline of @MessagePattern handlers only', () => {
     const { step } = setup();
     expect(step.forHandler(handlerFor(QuoteRequested, { kind: 'request' }))).toBe(step);
