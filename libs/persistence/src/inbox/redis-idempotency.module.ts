@@ -17,7 +17,9 @@ import { Redis } from 'ioredis';
 import {
   Dependencies,
   DependencyMonitor,
+  ConfigError,
   DependencyUnavailableError,
+  EnvConfigError,
   envUrl,
   errorMessage,
   IdempotencyStores,
@@ -80,7 +82,14 @@ export class RedisIdempotencyModule {
         },
         {
           provide: REDIS_AVAILABILITY,
-          useFactory: (redis: Redis) => watchRedis(redis),
+          useFactory: async (redis: Redis) => {
+            try {
+              return await watchRedis(redis, resolveRedisUrl(options), options.url === undefined ? 'env' : 'option');
+            } catch (error) {
+              redis.disconnect(); // the start stops: nothing else would end its reconnecting
+              throw error;
+            }
+          },
           inject: [REDIS],
         },
         {
@@ -99,22 +108,62 @@ export class RedisIdempotencyModule {
  * The monitor of the connection: up once Redis answers a PING on a ready connection. The client's own events make it
  * look at once (a closed connection, a ready one); the start waits briefly for the first connection.
  */
-async function watchRedis(redis: Redis): Promise<DependencyMonitor> {
+async function watchRedis(redis: Redis, url: string, source: 'env' | 'option'): Promise<DependencyMonitor> {
+  /** Why the last attempt to connect failed: readiness and the outage's log line say it. */
+  let lastError: Error | undefined;
   const monitor = new DependencyMonitor({
     name: REDIS_DEPENDENCY,
     probe: async () => {
-      if (redis.status !== 'ready') throw new DependencyUnavailableError(REDIS_DEPENDENCY, `not connected to Redis (${redis.status})`);
+      if (redis.status !== 'ready') {
+        // A refused login is the server's answer to our settings, not an outage: it goes as it is (see fatalError).
+        if (lastError && isLoginRefused(lastError)) throw lastError;
+        const why = lastError ? `: ${lastError.message}` : '';
+        throw new DependencyUnavailableError(REDIS_DEPENDENCY, `not connected to Redis (${redis.status}${why})`);
+      }
       await redis.ping();
     },
+    // As for the database: a start whose login Redis refuses stops with a configuration error naming REDIS_URL (or
+    // the option), the password hidden. Once Redis has been up, a refusal (a password changed under a running
+    // service) is an outage like any: the service waits, and readiness says why.
+    fatalError: (error) => (error instanceof Error && isLoginRefused(error) ? redisConfigError(error, url, source) : undefined),
   });
   const logger = new Logger('Messaging');
+  let refusedLogged = false;
   // Every failed attempt to reconnect is reported here; the monitor logs the outage once, when it starts.
-  redis.on('error', (error: Error) => logger.debug({ event: 'redis.error', reason: error.message }));
+  redis.on('error', (error: Error) => {
+    lastError = error;
+    logger.debug({ event: 'redis.error', reason: error.message });
+    // Wrong credentials in the URL: no reconnect will help, so it is said once at error level, with what to check.
+    if (!refusedLogged && isLoginRefused(error)) {
+      refusedLogged = true;
+      logger.error({
+        event: 'redis.login_refused',
+        reason: error.message,
+        hint: 'check the user and password of REDIS_URL (or the url option)',
+      });
+    }
+  });
   redis.on('close', () => monitor.reportFailure());
-  redis.on('ready', () => void monitor.checkNow());
+  redis.on('ready', () => {
+    lastError = undefined;
+    refusedLogged = false;
+    void monitor.checkNow();
+  });
   await firstConnection(redis, FIRST_CONNECTION_WAIT_MS);
   if (!(await monitor.start())) logger.warn({ event: 'redis.waiting', reason: monitor.status.reason });
   return monitor;
+}
+
+/** Redis refused the login (AUTH): WRONGPASS for a wrong user or password, NOAUTH for a missing one. */
+function isLoginRefused(error: Error): boolean {
+  return /^(WRONGPASS|NOAUTH)\b/.test(error.message);
+}
+
+function redisConfigError(error: Error, url: string, source: 'env' | 'option'): ConfigError {
+  const problem = `was refused by Redis: ${error.message}`;
+  return source === 'env'
+    ? new EnvConfigError('REDIS_URL', redactUrl(url), problem)
+    : new MessagingConfigError('redis url', `"${redactUrl(url)}" ${problem}`);
 }
 
 /** Resolves when the client is ready, has failed its first attempt, or after `timeoutMs`, whichever comes first. */
