@@ -147,17 +147,25 @@ export function checkInputLimits(value: unknown, limits: Omit<InputLimits, 'maxB
 }
 
 function checkText(text: string, path: string, what: 'string' | 'key', limits: Pick<InputLimits, 'maxStringLength'>): void {
-  const where = what === 'key' ? `A key in ${shown(path)}` : `String at ${shown(path)}`;
+  // Messages are worded only for an error: this runs for every key and string of every body.
   if (text.length > limits.maxStringLength) {
     throw new InputLimitError(
       'maxStringLength',
       shown(path),
-      `${where} has ${text.length} characters, more than the limit of ${limits.maxStringLength}`,
+      `${describe(what, path)} has ${text.length} characters, more than the limit of ${limits.maxStringLength}`,
     );
   }
   if (!isWellFormedText(text)) {
-    throw new InputLimitError('malformedText', shown(path), `${where} is not well-formed Unicode text (an unpaired surrogate)`);
+    throw new InputLimitError(
+      'malformedText',
+      shown(path),
+      `${describe(what, path)} is not well-formed Unicode text (an unpaired surrogate)`,
+    );
   }
+}
+
+function describe(what: 'string' | 'key', path: string): string {
+  return what === 'key' ? `A key in ${shown(path)}` : `String at ${shown(path)}`;
 }
 
 function join(path: string, key: string): string {

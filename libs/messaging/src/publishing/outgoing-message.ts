@@ -52,21 +52,26 @@ export function envelopeMessage(
       contentEncoding: 'utf-8',
       appId,
       persistent: true,
-      headers: {
-        ...(options.headers ?? {}),
-        [MessageHeaders.schemaVersion]: type.schemaVersion,
-        ...orderingHeaders(type, message, options),
-      },
+      headers: libraryHeaders(type, message, options),
     },
   };
 }
 
-/** x-ordering-key and ordering-bucket, when the message has an ordering key (a text or a number). */
-function orderingHeaders(type: MessageClass, message: object, options: PublishOptions): Record<string, string> {
+/**
+ * The caller's headers, then the library's (which win): schema version, and x-ordering-key and ordering-bucket when
+ * the message has an ordering key (a text or a number). Written into one object, not spread from partial ones: this
+ * runs for every message published.
+ */
+function libraryHeaders(type: MessageClass, message: object, options: PublishOptions): Record<string, unknown> {
+  const headers: Record<string, unknown> = options.headers ? { ...options.headers } : {};
+  headers[MessageHeaders.schemaVersion] = type.schemaVersion;
   const value: unknown = options.orderingKey ?? (type.orderingKey ? (message as Record<string, unknown>)[type.orderingKey] : undefined);
-  if ((typeof value !== 'string' && typeof value !== 'number') || value === '') return {};
-  const key = String(value);
-  return { [MessageHeaders.orderingKey]: key, [MessageHeaders.orderingBucket]: String(orderingBucket(key)) };
+  if ((typeof value === 'string' && value !== '') || typeof value === 'number') {
+    const key = String(value);
+    headers[MessageHeaders.orderingKey] = key;
+    headers[MessageHeaders.orderingBucket] = String(orderingBucket(key));
+  }
+  return headers;
 }
 
 /** Sets the correlation id (given, else the current one, else a new one) and the causation id, if any. */

@@ -14,7 +14,8 @@ export class MessagingMetrics implements MessagingInstrumentation {
   /** The registry served at /metrics; an application may register its own metrics on it. */
   readonly registry = new Registry();
   private readonly samplers: InstrumentationSamplers = {};
-  private readonly publishSeries = new Map<string, PublishInstrumentation>();
+  /** By exchange, then message type: two lookups of strings as they come, no key built per publish. */
+  private readonly publishSeries = new Map<string, Map<string, PublishInstrumentation>>();
   /** The per-message counts of forConsumer, added to their counters whenever those are read (a scrape). */
   private readonly pendingCounts = new Map<string, PendingCount>();
 
@@ -145,13 +146,17 @@ export class MessagingMetrics implements MessagingInstrumentation {
 
   /** The publish counters of an exchange and message type, their labelled series looked up once. */
   forPublish(exchange: string, type: string): PublishInstrumentation {
-    const key = `${exchange}\u0000${type}`;
-    let metrics = this.publishSeries.get(key);
+    let ofExchange = this.publishSeries.get(exchange);
+    if (!ofExchange) {
+      ofExchange = new Map();
+      this.publishSeries.set(exchange, ofExchange);
+    }
+    let metrics = ofExchange.get(type);
     if (!metrics) {
       const confirmed = this.published.labels({ exchange, type });
       const failed = this.publishFailures.labels({ exchange, type });
       metrics = { confirmed: () => confirmed.inc(), failed: () => failed.inc() };
-      this.publishSeries.set(key, metrics);
+      ofExchange.set(type, metrics);
     }
     return metrics;
   }
