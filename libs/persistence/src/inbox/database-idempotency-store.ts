@@ -10,7 +10,7 @@
 // - slow handlers (an outside call inside the transaction): the waiting deliveries are shared among the free lanes,
 //   so that as many handlers run side by side as with a transaction per message.
 import { AsyncResource } from 'node:async_hooks';
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, eq, getTableName, lt, sql } from 'drizzle-orm';
 import type { IdempotencyClaim, IdempotencyResult, IdempotencyStore } from '@app/messaging';
 import { rowsOf, type Database, type DatabaseHandle, type Transaction } from '../database/database';
 import { inbox } from '../database/messaging-tables';
@@ -47,6 +47,23 @@ const HANDLER_TIME_WEIGHT = 0.2;
 const SAVEPOINT_TEXT = 'SAVEPOINT inbox_handler';
 const SAVEPOINT = sql.raw(SAVEPOINT_TEXT);
 const ROLLBACK_TO_SAVEPOINT = sql.raw('ROLLBACK TO SAVEPOINT inbox_handler');
+
+/**
+ * The claims of a batch, in key order (so that two batches claiming the same keys lock them in the same order: no
+ * deadlock): one statement of three array parameters ($1 consumers, $2 keys, $3 message ids), as building a row of
+ * parameters per message costs more than the insert. A concurrent delivery of the same key (another instance) waits
+ * on the primary key until this transaction ends, then finds it claimed. The text is made once from the table: drizzle
+ * building it on every batch cost more than the statement's round trip.
+ */
+const CLAIM_TEXT = (() => {
+  const column = (name: string) => `"${name}"`;
+  const { consumer, messageKey, messageId } = inbox;
+  return (
+    `insert into "${getTableName(inbox)}" (${column(consumer.name)}, ${column(messageKey.name)}, ${column(messageId.name)}) ` +
+    'select * from unnest($1::text[], $2::text[], $3::text[]) on conflict do nothing ' +
+    `returning ${column(consumer.name)} as consumer, ${column(messageKey.name)} as key`
+  );
+})();
 
 export class DatabaseIdempotencyStore implements IdempotencyStore {
   /** Its handlers' consumers pause while the database is down. */
@@ -140,18 +157,12 @@ export class DatabaseIdempotencyStore implements IdempotencyStore {
     const results = new Map<Pending, IdempotencyResult | { error: unknown }>();
     try {
       await this.db.transaction(async (tx) => {
-        // A concurrent delivery of the same key (another instance) waits here on the primary key until this
-        // transaction ends, then finds it claimed.
-        // In key order, so that two batches claiming the same keys lock them in the same order (no deadlock). One
-        // statement of three array parameters: building a row of parameters per message costs more than the insert.
         const claims = batch.map(({ claim }) => claim).sort(byKey);
-        const claimed = rowsOf<{ consumer: string; key: string }>(
-          await tx.execute(sql`
-            insert into ${inbox} (${sql.identifier(inbox.consumer.name)}, ${sql.identifier(inbox.messageKey.name)}, ${sql.identifier(inbox.messageId.name)})
-            select * from unnest(${sql.param(claims.map((claim) => claim.consumer))}::text[], ${sql.param(claims.map((claim) => claim.key))}::text[], ${sql.param(claims.map((claim) => claim.messageId))}::text[])
-            on conflict do nothing
-            returning ${sql.identifier(inbox.consumer.name)} as consumer, ${sql.identifier(inbox.messageKey.name)} as key`),
-        );
+        const claimed = await queryRows<{ consumer: string; key: string }>(tx, CLAIM_TEXT, [
+          claims.map((claim) => claim.consumer),
+          claims.map((claim) => claim.key),
+          claims.map((claim) => claim.messageId),
+        ]);
         const fresh = new Set(claimed.map((row) => claimKey(row.consumer, row.key)));
         const savepoints = savepointsFor(tx);
         try {
@@ -197,6 +208,27 @@ export class DatabaseIdempotencyStore implements IdempotencyStore {
   private timed(started: number): void {
     this.handlerMs += (performance.now() - started - this.handlerMs) * HANDLER_TIME_WEIGHT;
   }
+}
+
+/** The driver's client a drizzle transaction runs on (node-postgres's PoolClient, PGlite's transaction), if found. */
+export function driverClientOf(tx: Transaction): { query(text: string, params?: unknown[]): Promise<unknown> } | undefined {
+  const client = (tx as unknown as { session?: { client?: { query?: unknown } } }).session?.client;
+  return client && typeof client.query === 'function' ? (client as ReturnType<typeof driverClientOf>) : undefined;
+}
+
+/**
+ * Runs one of the store's own statements (fixed text, parameters $1, $2...) in the transaction, straight on the
+ * driver's client (both drivers answer `{ rows }`); through drizzle only should its transaction no longer show it.
+ */
+export async function queryRows<T>(tx: Transaction, text: string, params: unknown[]): Promise<T[]> {
+  const client = driverClientOf(tx);
+  if (client) return rowsOf<T>(await client.query(text, params));
+  const statement = sql.empty();
+  // The split keeps each parameter's number at the odd places, between the text's parts.
+  for (const [i, part] of text.split(/\$(\d+)/).entries()) {
+    statement.append(i % 2 === 0 ? sql.raw(part) : sql`${sql.param(params[Number(part) - 1])}`);
+  }
+  return rowsOf<T>(await tx.execute(statement));
 }
 
 interface Savepoint {
