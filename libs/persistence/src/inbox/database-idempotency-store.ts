@@ -23,6 +23,14 @@ interface Pending {
   /** performance.now() when it was queued. */
   queuedAt: number;
   work: Work;
+  /**
+   * The delivery's async context: the batch runs in whichever context started it, and each handler must run in its
+   * own delivery's (correlation, trace), as it would with a transaction of its own. (A plain AsyncResource:
+   * AsyncResource.bind costs several times more.)
+   */
+  scope: AsyncResource;
+  /** What the batch made of it, once its handler has run (kept here rather than in a map per batch). */
+  result?: IdempotencyResult | { error: unknown };
   resolve(result: IdempotencyResult): void;
   reject(error: unknown): void;
 }
@@ -94,17 +102,7 @@ export class DatabaseIdempotencyStore implements IdempotencyStore {
 
   runOnce(claim: IdempotencyClaim, work: Work): Promise<IdempotencyResult> {
     return new Promise((resolve, reject) => {
-      // The batch runs in whichever context started it: each handler must run in its own delivery's context
-      // (correlation, trace), as it would with a transaction of its own.
-      // (A plain AsyncResource: AsyncResource.bind costs several times more.)
-      const scope = new AsyncResource('InboxHandler');
-      this.queue.push({
-        claim,
-        queuedAt: performance.now(),
-        work: (transaction) => scope.runInAsyncScope(work, undefined, transaction),
-        resolve,
-        reject,
-      });
+      this.queue.push({ claim, queuedAt: performance.now(), work, scope: new AsyncResource('InboxHandler'), resolve, reject });
       // Once per event-loop turn, so that the deliveries of one turn can share a batch.
       if (!this.scheduled && this.busyLanes < this.batching.lanes) {
         this.scheduled = true;
@@ -154,7 +152,6 @@ export class DatabaseIdempotencyStore implements IdempotencyStore {
   }
 
   private async runBatch(batch: Pending[]): Promise<void> {
-    const results = new Map<Pending, IdempotencyResult | { error: unknown }>();
     try {
       await this.db.transaction(async (tx) => {
         const claims = batch.map(({ claim }) => claim).sort(byKey);
@@ -163,27 +160,28 @@ export class DatabaseIdempotencyStore implements IdempotencyStore {
           claims.map((claim) => claim.key),
           claims.map((claim) => claim.messageId),
         ]);
-        const fresh = new Set(claimed.map((row) => claimKey(row.consumer, row.key)));
+        const fresh = new ClaimKeys();
+        for (const row of claimed) fresh.add(row.consumer, row.key);
         const savepoints = savepointsFor(tx);
         try {
           for (const pending of batch) {
             const { claim } = pending;
-            if (!fresh.has(claimKey(claim.consumer, claim.key))) {
-              results.set(pending, 'duplicate');
+            if (!fresh.has(claim.consumer, claim.key)) {
+              pending.result = 'duplicate';
               continue;
             }
             const savepoint = savepoints.before();
             const started = performance.now();
             try {
-              await pending.work(tx);
+              await pending.scope.runInAsyncScope(pending.work, undefined, tx);
               await savepoint.settled();
               this.timed(started);
-              results.set(pending, 'processed');
+              pending.result = 'processed';
             } catch (error) {
               this.timed(started);
               if (await savepoint.settled()) await tx.execute(ROLLBACK_TO_SAVEPOINT);
               await tx.delete(inbox).where(and(eq(inbox.consumer, claim.consumer), eq(inbox.messageKey, claim.key)));
-              results.set(pending, { error });
+              pending.result = { error };
             }
           }
         } finally {
@@ -193,13 +191,13 @@ export class DatabaseIdempotencyStore implements IdempotencyStore {
     } catch (error) {
       // Nothing of the batch committed: every delivery fails with the database's error (or its handler's own).
       for (const pending of batch) {
-        const result = results.get(pending);
+        const result = pending.result;
         pending.reject(result && typeof result === 'object' ? result.error : error);
       }
       return;
     }
     for (const pending of batch) {
-      const result = results.get(pending)!;
+      const result = pending.result!;
       if (typeof result === 'object') pending.reject(result.error);
       else pending.resolve(result);
     }
@@ -288,9 +286,19 @@ function savepointsFor(tx: Transaction): Savepoints {
   };
 }
 
-/** One string for a consumer and key (a NUL byte cannot occur in either: PostgreSQL text refuses it). */
-function claimKey(consumer: string, key: string): string {
-  return `${consumer}\u0000${key}`;
+/** A set of (consumer, key) pairs, without a string made per pair to look one up. */
+class ClaimKeys {
+  private readonly byConsumer = new Map<string, Set<string>>();
+
+  add(consumer: string, key: string): void {
+    const keys = this.byConsumer.get(consumer);
+    if (keys) keys.add(key);
+    else this.byConsumer.set(consumer, new Set([key]));
+  }
+
+  has(consumer: string, key: string): boolean {
+    return this.byConsumer.get(consumer)?.has(key) ?? false;
+  }
 }
 
 function byKey(a: IdempotencyClaim, b: IdempotencyClaim): number {
@@ -302,13 +310,12 @@ function byKey(a: IdempotencyClaim, b: IdempotencyClaim): number {
  * already taken: a later delivery must see the earlier one's mark, committed or rolled back.
  */
 export function takeBatch<T extends { claim: IdempotencyClaim }>(queue: T[], size: number): T[] {
-  const keys = new Set<string>();
+  const taken = new ClaimKeys();
   let count = 0;
   while (count < queue.length && count < size) {
     const { claim } = queue[count];
-    const key = claimKey(claim.consumer, claim.key);
-    if (keys.has(key)) break;
-    keys.add(key);
+    if (taken.has(claim.consumer, claim.key)) break;
+    taken.add(claim.consumer, claim.key);
     count++;
   }
   return queue.splice(0, Math.max(1, count));
