@@ -57,7 +57,7 @@ end
 return found`;
 
 type Operation = { claim: string } | { done: string; ttlMs: number };
-type ScriptCall = (numberOfKeys: number, keysAndArgs: Array<string | number>) => Promise<unknown[]>;
+type ScriptCall = (numberOfKeys: number, ...keysAndArgs: Array<string | number>) => Promise<unknown[]>;
 
 export class RedisIdempotencyStore implements IdempotencyStore {
   /** Its handlers' consumers pause while Redis is down. */
@@ -74,15 +74,20 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     redis.defineCommand('idempotencyMarks', { lua: SCRIPT });
     const script = (redis as unknown as { idempotencyMarks: ScriptCall }).idempotencyMarks.bind(redis);
     this.batch = new TurnBatch(async (operations) => {
-      // The script's keys and arguments in one array, in the order the script reads them (see SCRIPT), built in one
-      // pass: ioredis flattens an array argument, where spread ones would be copied once more (as long as the batch).
-      const done = operations.filter((operation) => 'done' in operation);
-      const args: Array<string | number> = [];
-      for (const mark of done) args.push(mark.done);
-      for (const operation of operations) if ('claim' in operation) args.push(operation.claim);
-      args.push(done.length, this.claimTtlMs);
-      for (const mark of done) args.push(mark.ttlMs);
-      const found = await script(operations.length, args).catch((error: unknown) => Promise.reject(redisFailure(error)));
+      const done: Array<{ done: string; ttlMs: number }> = [];
+      const claims: string[] = [];
+      for (const operation of operations) {
+        if ('claim' in operation) claims.push(operation.claim);
+        else done.push(operation);
+      }
+      const found = await script(
+        done.length + claims.length,
+        ...done.map((mark) => mark.done),
+        ...claims,
+        done.length,
+        this.claimTtlMs,
+        ...done.map((mark) => mark.ttlMs),
+      ).catch((error: unknown) => Promise.reject(redisFailure(error)));
       let next = 0;
       return operations.map((operation) => ('claim' in operation ? found[next++] : undefined));
     });
@@ -118,24 +123,15 @@ export class RedisIdempotencyStore implements IdempotencyStore {
    * The handler has done its work: its mark is written even if Redis is away just now (tried again until it is back,
    * for as long as the claim protects the key), rather than failing a delivery whose redelivery would do the work twice.
    */
-  private markDone(key: string, ttlMs: number): Promise<void> {
+  private async markDone(key: string, ttlMs: number): Promise<void> {
     const giveUpAt = Date.now() + this.claimTtlMs;
-    // The usual first attempt goes without the retry loop's async frame.
-    return this.batch.add({ done: key, ttlMs }).then(
-      () => undefined,
-      (error: unknown) => this.markDoneAgain(key, ttlMs, error, giveUpAt),
-    );
-  }
-
-  private async markDoneAgain(key: string, ttlMs: number, error: unknown, giveUpAt: number): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      if (!(error instanceof DependencyUnavailableError) || Date.now() >= giveUpAt) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(MARK_RETRY_MAX_MS, 50 * 2 ** Math.min(attempt, 10))));
       try {
         await this.batch.add({ done: key, ttlMs });
         return;
-      } catch (again) {
-        error = again;
+      } catch (error) {
+        if (!(error instanceof DependencyUnavailableError) || Date.now() >= giveUpAt) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(MARK_RETRY_MAX_MS, 50 * 2 ** Math.min(attempt, 10))));
       }
     }
   }
