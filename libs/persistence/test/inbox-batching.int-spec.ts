@@ -1,8 +1,8 @@
 // Integration (PostgreSQL): the inbox puts deliveries that arrive together in one transaction, each handler behind a
 // savepoint: one failing handler loses only its own writes and mark, and two deliveries of a key never both run.
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { currentCorrelation, runWithCorrelation, type IdempotencyClaim } from '@app/messaging';
-import { DatabaseIdempotencyStore, takeBatch } from '@app/persistence/inbox/database-idempotency-store';
+import { DatabaseIdempotencyStore, driverClientOf, queryRows, takeBatch } from '@app/persistence/inbox/database-idempotency-store';
 import {
   MESSAGING_MIGRATIONS_FOLDER,
   openDatabase,
@@ -240,6 +240,25 @@ describe('the inbox of a service (@Idempotent with the database store)', () => {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe("the claim's statement", () => {
+  // The claims go straight to the driver's client (drizzle building the statement cost more than its round trip):
+  // this notices a drizzle release that no longer shows the client on its transaction (the claim would fall back to
+  // drizzle, slower but the same).
+  it("finds the node-postgres client of a drizzle transaction, and runs the claim there", async () => {
+    await handle.db.transaction(async (tx) => {
+      const client = driverClientOf(tx);
+      expect(client).toBeDefined();
+      expect(rowsOf(await client!.query('select $1::text as value', ['plain']))).toEqual([{ value: 'plain' }]);
+    });
+  });
+
+  it("runs it through drizzle, parameters and all, when the transaction shows no client", async () => {
+    const drizzleOnly = { execute: (query: SQL) => handle.db.execute(query) } as unknown as Transaction;
+    const rows = await queryRows(drizzleOnly, 'select $1::text as a, $2::text[] as b, $1::text as c', ["it's", ['x', 'y']]);
+    expect(rows).toEqual([{ a: "it's", b: ['x', 'y'], c: "it's" }]);
   });
 });
 

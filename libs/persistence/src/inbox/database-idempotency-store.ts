@@ -10,7 +10,7 @@
 // - slow handlers (an outside call inside the transaction): the waiting deliveries are shared among the free lanes,
 //   so that as many handlers run side by side as with a transaction per message.
 import { AsyncResource } from 'node:async_hooks';
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, eq, getTableName, lt, sql } from 'drizzle-orm';
 import type { IdempotencyClaim, IdempotencyResult, IdempotencyStore } from '@app/messaging';
 import { rowsOf, type Database, type DatabaseHandle, type Transaction } from '../database/database';
 import { inbox } from '../database/messaging-tables';
@@ -23,6 +23,14 @@ interface Pending {
   /** performance.now() when it was queued. */
   queuedAt: number;
   work: Work;
+  /**
+   * The delivery's async context: the batch runs in whichever context started it, and each handler must run in its
+   * own delivery's (correlation, trace), as it would with a transaction of its own. (A plain AsyncResource:
+   * AsyncResource.bind costs several times more.)
+   */
+  scope: AsyncResource;
+  /** What the batch made of it, once its handler has run (kept here rather than in a map per batch). */
+  result?: IdempotencyResult | { error: unknown };
   resolve(result: IdempotencyResult): void;
   reject(error: unknown): void;
 }
@@ -47,6 +55,23 @@ const HANDLER_TIME_WEIGHT = 0.2;
 const SAVEPOINT_TEXT = 'SAVEPOINT inbox_handler';
 const SAVEPOINT = sql.raw(SAVEPOINT_TEXT);
 const ROLLBACK_TO_SAVEPOINT = sql.raw('ROLLBACK TO SAVEPOINT inbox_handler');
+
+/**
+ * The claims of a batch, in key order (so that two batches claiming the same keys lock them in the same order: no
+ * deadlock): one statement of three array parameters ($1 consumers, $2 keys, $3 message ids), as building a row of
+ * parameters per message costs more than the insert. A concurrent delivery of the same key (another instance) waits
+ * on the primary key until this transaction ends, then finds it claimed. The text is made once from the table: drizzle
+ * building it on every batch cost more than the statement's round trip.
+ */
+const CLAIM_TEXT = (() => {
+  const column = (name: string) => `"${name}"`;
+  const { consumer, messageKey, messageId } = inbox;
+  return (
+    `insert into "${getTableName(inbox)}" (${column(consumer.name)}, ${column(messageKey.name)}, ${column(messageId.name)}) ` +
+    'select * from unnest($1::text[], $2::text[], $3::text[]) on conflict do nothing ' +
+    `returning ${column(consumer.name)} as consumer, ${column(messageKey.name)} as key`
+  );
+})();
 
 export class DatabaseIdempotencyStore implements IdempotencyStore {
   /** Its handlers' consumers pause while the database is down. */
@@ -77,17 +102,7 @@ export class DatabaseIdempotencyStore implements IdempotencyStore {
 
   runOnce(claim: IdempotencyClaim, work: Work): Promise<IdempotencyResult> {
     return new Promise((resolve, reject) => {
-      // The batch runs in whichever context started it: each handler must run in its own delivery's context
-      // (correlation, trace), as it would with a transaction of its own.
-      // (A plain AsyncResource: AsyncResource.bind costs several times more.)
-      const scope = new AsyncResource('InboxHandler');
-      this.queue.push({
-        claim,
-        queuedAt: performance.now(),
-        work: (transaction) => scope.runInAsyncScope(work, undefined, transaction),
-        resolve,
-        reject,
-      });
+      this.queue.push({ claim, queuedAt: performance.now(), work, scope: new AsyncResource('InboxHandler'), resolve, reject });
       // Once per event-loop turn, so that the deliveries of one turn can share a batch.
       if (!this.scheduled && this.busyLanes < this.batching.lanes) {
         this.scheduled = true;
@@ -137,42 +152,36 @@ export class DatabaseIdempotencyStore implements IdempotencyStore {
   }
 
   private async runBatch(batch: Pending[]): Promise<void> {
-    const results = new Map<Pending, IdempotencyResult | { error: unknown }>();
     try {
       await this.db.transaction(async (tx) => {
-        // A concurrent delivery of the same key (another instance) waits here on the primary key until this
-        // transaction ends, then finds it claimed.
-        // In key order, so that two batches claiming the same keys lock them in the same order (no deadlock). One
-        // statement of three array parameters: building a row of parameters per message costs more than the insert.
         const claims = batch.map(({ claim }) => claim).sort(byKey);
-        const claimed = rowsOf<{ consumer: string; key: string }>(
-          await tx.execute(sql`
-            insert into ${inbox} (${sql.identifier(inbox.consumer.name)}, ${sql.identifier(inbox.messageKey.name)}, ${sql.identifier(inbox.messageId.name)})
-            select * from unnest(${sql.param(claims.map((claim) => claim.consumer))}::text[], ${sql.param(claims.map((claim) => claim.key))}::text[], ${sql.param(claims.map((claim) => claim.messageId))}::text[])
-            on conflict do nothing
-            returning ${sql.identifier(inbox.consumer.name)} as consumer, ${sql.identifier(inbox.messageKey.name)} as key`),
-        );
-        const fresh = new Set(claimed.map((row) => claimKey(row.consumer, row.key)));
+        const claimed = await queryRows<{ consumer: string; key: string }>(tx, CLAIM_TEXT, [
+          claims.map((claim) => claim.consumer),
+          claims.map((claim) => claim.key),
+          claims.map((claim) => claim.messageId),
+        ]);
+        const fresh = new ClaimKeys();
+        for (const row of claimed) fresh.add(row.consumer, row.key);
         const savepoints = savepointsFor(tx);
         try {
           for (const pending of batch) {
             const { claim } = pending;
-            if (!fresh.has(claimKey(claim.consumer, claim.key))) {
-              results.set(pending, 'duplicate');
+            if (!fresh.has(claim.consumer, claim.key)) {
+              pending.result = 'duplicate';
               continue;
             }
             const savepoint = savepoints.before();
             const started = performance.now();
             try {
-              await pending.work(tx);
+              await pending.scope.runInAsyncScope(pending.work, undefined, tx);
               await savepoint.settled();
               this.timed(started);
-              results.set(pending, 'processed');
+              pending.result = 'processed';
             } catch (error) {
               this.timed(started);
               if (await savepoint.settled()) await tx.execute(ROLLBACK_TO_SAVEPOINT);
               await tx.delete(inbox).where(and(eq(inbox.consumer, claim.consumer), eq(inbox.messageKey, claim.key)));
-              results.set(pending, { error });
+              pending.result = { error };
             }
           }
         } finally {
@@ -182,13 +191,13 @@ export class DatabaseIdempotencyStore implements IdempotencyStore {
     } catch (error) {
       // Nothing of the batch committed: every delivery fails with the database's error (or its handler's own).
       for (const pending of batch) {
-        const result = results.get(pending);
+        const result = pending.result;
         pending.reject(result && typeof result === 'object' ? result.error : error);
       }
       return;
     }
     for (const pending of batch) {
-      const result = results.get(pending)!;
+      const result = pending.result!;
       if (typeof result === 'object') pending.reject(result.error);
       else pending.resolve(result);
     }
@@ -197,6 +206,27 @@ export class DatabaseIdempotencyStore implements IdempotencyStore {
   private timed(started: number): void {
     this.handlerMs += (performance.now() - started - this.handlerMs) * HANDLER_TIME_WEIGHT;
   }
+}
+
+/** The driver's client a drizzle transaction runs on (node-postgres's PoolClient, PGlite's transaction), if found. */
+export function driverClientOf(tx: Transaction): { query(text: string, params?: unknown[]): Promise<unknown> } | undefined {
+  const client = (tx as unknown as { session?: { client?: { query?: unknown } } }).session?.client;
+  return client && typeof client.query === 'function' ? (client as ReturnType<typeof driverClientOf>) : undefined;
+}
+
+/**
+ * Runs one of the store's own statements (fixed text, parameters $1, $2...) in the transaction, straight on the
+ * driver's client (both drivers answer `{ rows }`); through drizzle only should its transaction no longer show it.
+ */
+export async function queryRows<T>(tx: Transaction, text: string, params: unknown[]): Promise<T[]> {
+  const client = driverClientOf(tx);
+  if (client) return rowsOf<T>(await client.query(text, params));
+  const statement = sql.empty();
+  // The split keeps each parameter's number at the odd places, between the text's parts.
+  for (const [i, part] of text.split(/\$(\d+)/).entries()) {
+    statement.append(i % 2 === 0 ? sql.raw(part) : sql`${sql.param(params[Number(part) - 1])}`);
+  }
+  return rowsOf<T>(await tx.execute(statement));
 }
 
 interface Savepoint {
@@ -256,9 +286,19 @@ function savepointsFor(tx: Transaction): Savepoints {
   };
 }
 
-/** One string for a consumer and key (a NUL byte cannot occur in either: PostgreSQL text refuses it). */
-function claimKey(consumer: string, key: string): string {
-  return `${consumer}\u0000${key}`;
+/** A set of (consumer, key) pairs, without a string made per pair to look one up. */
+class ClaimKeys {
+  private readonly byConsumer = new Map<string, Set<string>>();
+
+  add(consumer: string, key: string): void {
+    const keys = this.byConsumer.get(consumer);
+    if (keys) keys.add(key);
+    else this.byConsumer.set(consumer, new Set([key]));
+  }
+
+  has(consumer: string, key: string): boolean {
+    return this.byConsumer.get(consumer)?.has(key) ?? false;
+  }
 }
 
 function byKey(a: IdempotencyClaim, b: IdempotencyClaim): number {
@@ -270,13 +310,12 @@ function byKey(a: IdempotencyClaim, b: IdempotencyClaim): number {
  * already taken: a later delivery must see the earlier one's mark, committed or rolled back.
  */
 export function takeBatch<T extends { claim: IdempotencyClaim }>(queue: T[], size: number): T[] {
-  const keys = new Set<string>();
+  const taken = new ClaimKeys();
   let count = 0;
   while (count < queue.length && count < size) {
     const { claim } = queue[count];
-    const key = claimKey(claim.consumer, claim.key);
-    if (keys.has(key)) break;
-    keys.add(key);
+    if (taken.has(claim.consumer, claim.key)) break;
+    taken.add(claim.consumer, claim.key);
     count++;
   }
   return queue.splice(0, Math.max(1, count));
