@@ -85,29 +85,12 @@ export function tracePublish<T>(message: OutgoingMessage, send: () => Promise<T>
   const spanContext = trace.setSpan(parent, span);
   injectTraceContext(headers, spanContext);
   // Ended from the send's own promise rather than in an async wrapper (finish): one promise per publish, not three.
-  let sent: Promise<T>;
   try {
-    sent = context.with(spanContext, send);
+    return endAfter(span, () => context.with(spanContext, send)) as Promise<T>;
   } catch (error) {
-    endFailed(span, error);
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- rejects with what was thrown, as an async function would
     return Promise.reject(error);
   }
-  return sent.then(
-    (value) => {
-      span.end();
-      return value;
-    },
-    (error: unknown) => {
-      endFailed(span, error);
-      throw error;
-    },
-  );
-}
-
-function endFailed(span: Span, error: unknown): void {
-  markFailed(span, error);
-  span.end();
 }
 
 /** Runs the handling of `raw` in a CONSUMER span, child of the context the message carries. */
@@ -175,8 +158,7 @@ function endAfter<T>(span: Span, work: () => T | Promise<T>): T | Promise<T> {
   try {
     result = work();
   } catch (error) {
-    markFailed(span, error);
-    span.end();
+    endFailed(span, error);
     throw error;
   }
   if (!(result instanceof Promise)) {
@@ -189,11 +171,15 @@ function endAfter<T>(span: Span, work: () => T | Promise<T>): T | Promise<T> {
       return value;
     },
     (error: unknown) => {
-      markFailed(span, error);
-      span.end();
+      endFailed(span, error);
       throw error;
     },
   );
+}
+
+function endFailed(span: Span, error: unknown): void {
+  markFailed(span, error);
+  span.end();
 }
 
 async function finish<T>(span: Span, work: () => T | Promise<T>): Promise<T> {

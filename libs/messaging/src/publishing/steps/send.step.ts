@@ -81,7 +81,9 @@ export class SendStep implements PublishStep, OnApplicationShutdown {
       );
     }
     counters.confirmed();
-    // Inside the producer span, so that the line carries its trace and span ids.
+    // Inside the producer span, so that the line carries its trace and span ids. Its fields are built only when debug
+    // lines are on (LoggingModule keeps Nest's levels to pino's): the logger would build them before dropping the line.
+    if (!Logger.isLevelEnabled('debug')) return;
     this.logger.debug({
       event: 'message.published',
       messageId: outgoing.properties.messageId,
