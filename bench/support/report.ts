@@ -120,9 +120,10 @@ export function summarise(results: ScenarioResult[]): ScenarioSummary[] {
 }
 
 /**
- * Issue 20's targets. Each is judged on the median of its rounds, and only when the rounds agree: if the spread of
- * their figures (highest - lowest) is wider than the gap between the median and the bound, the machine's noise could
- * have made either verdict, and the check says "unsure" instead.
+ * Issue 20's targets. Each is judged on the median of its rounds, and only when the rounds agree: when the spread of
+ * their figures reaches across the bound (some rounds meet it, some miss it), the machine's noise is larger than the
+ * gap between the median and the bound, either verdict could have come out, and the check says "unsure" instead.
+ * Rounds that all miss (or all meet) give a verdict, however far apart they are.
  */
 export function checkTargets(results: ScenarioResult[]): TargetCheck[] {
   const byId = new Map(results.map((result) => [result.id, result]));
@@ -167,9 +168,9 @@ function judge(
   if (value === null) return { scenario, target, value, unit, bound, spread: null, met: null, verdict: 'n/a' };
   const spread: [number, number] = [Math.min(...rounds), Math.max(...rounds)];
   const limit = 'atLeast' in bound ? bound.atLeast : bound.atMost;
-  const passes = 'atLeast' in bound ? value >= limit : value <= limit;
-  if (spread[1] - spread[0] > Math.abs(value - limit))
-    return { scenario, target, value, unit, bound, spread, met: null, verdict: 'unsure' };
+  const meets = (x: number): boolean => ('atLeast' in bound ? x >= limit : x <= limit);
+  const passes = meets(value);
+  if (rounds.some(meets) && !rounds.every(meets)) return { scenario, target, value, unit, bound, spread, met: null, verdict: 'unsure' };
   return { scenario, target, value, unit, bound, spread, met: passes, verdict: passes ? 'met' : 'MISSED' };
 }
 
