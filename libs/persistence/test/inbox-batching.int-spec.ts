@@ -247,7 +247,7 @@ describe("the claim's statement", () => {
   // The claims go straight to the driver's client (drizzle building the statement cost more than its round trip):
   // this notices a drizzle release that no longer shows the client on its transaction (the claim would fall back to
   // drizzle, slower but the same).
-  it("finds the node-postgres client of a drizzle transaction, and runs the claim there", async () => {
+  it('finds the node-postgres client of a drizzle transaction, and runs the claim there', async () => {
     await handle.db.transaction(async (tx) => {
       const client = driverClientOf(tx);
       expect(client).toBeDefined();
@@ -255,7 +255,7 @@ describe("the claim's statement", () => {
     });
   });
 
-  it("runs it through drizzle, parameters and all, when the transaction shows no client", async () => {
+  it('runs it through drizzle, parameters and all, when the transaction shows no client', async () => {
     const drizzleOnly = { execute: (query: SQL) => handle.db.execute(query) } as unknown as Transaction;
     const rows = await queryRows(drizzleOnly, 'select $1::text as a, $2::text[] as b, $1::text as c', ["it's", ['x', 'y']]);
     expect(rows).toEqual([{ a: "it's", b: ['x', 'y'], c: "it's" }]);
