@@ -120,8 +120,8 @@ export const SABOTAGES: Sabotage[] = [
     row: 'inbox',
     name: 'a duplicate runs the handler again',
     file: DB_INBOX,
-    find: 'if (!fresh.has(claimKey(claim.consumer, claim.key))) {',
-    replace: 'if (fresh.size < 0) {',
+    find: 'if (!fresh.has(claim.consumer, claim.key)) {',
+    replace: 'if (fresh === undefined) {',
     tests: ['libs/persistence/test/inbox.int-spec.ts'],
     filter: 'PGlite inbox makes one effect',
   },
@@ -129,7 +129,7 @@ export const SABOTAGES: Sabotage[] = [
     row: 'inbox batching',
     name: 'two deliveries of a key share a batch',
     file: DB_INBOX,
-    find: '    if (keys.has(key)) break;',
+    find: '    if (taken.has(claim.consumer, claim.key)) break;',
     replace: '',
     tests: ['libs/persistence/test/inbox-batching.int-spec.ts'],
     filter: 'two deliveries of a key|second delivery of a key',
@@ -174,8 +174,8 @@ export const SABOTAGES: Sabotage[] = [
     row: 'inbox crash',
     name: 'the mark is ignored: a redelivery runs the handler again',
     file: DB_INBOX,
-    find: 'if (!fresh.has(claimKey(claim.consumer, claim.key))) {',
-    replace: 'if (fresh.size < 0) {',
+    find: 'if (!fresh.has(claim.consumer, claim.key)) {',
+    replace: 'if (fresh === undefined) {',
     tests: ['libs/persistence/test/inbox-crash.int-spec.ts'],
   },
   {
@@ -282,9 +282,9 @@ export const SABOTAGES: Sabotage[] = [
     name: 'a delivery is acked before its transaction commits',
     file: DB_INBOX,
     find: `              this.timed(started);
-              results.set(pending, 'processed');`,
+              pending.result = 'processed';`,
     replace: `              this.timed(started);
-              results.set(pending, 'processed');
+              pending.result = 'processed';
               pending.resolve('processed');`,
     tests: ['libs/persistence/test/inbox.int-spec.ts'],
     filter: 'acks a delivery only once',
