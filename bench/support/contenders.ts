@@ -126,13 +126,14 @@ export function peerDir(peer: string): string {
 
 /** Node arguments and folder of a contender's worker; `profileDir` turns on --cpu-prof. */
 export function workerCommand(contender: Contender, profileName?: string, profileDir?: string): { args: string[]; cwd: string } {
-  const profile =
-    profileDir && profileName ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${profileName}.cpuprofile.json`] : [];
-  // The consume recorder measures the live heap after a full collection, outside the timed part (consume-recorder.js).
-  profile.unshift('--expose-gc');
+  const nodeArgs = [
+    // The consume recorder measures the live heap after a full collection, outside the timed part (consume-recorder.js).
+    '--expose-gc',
+    ...(profileDir && profileName ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${profileName}.cpuprofile.json`] : []),
+  ];
   if ('peer' in contender.program) {
     const dir = peerDir(contender.program.peer);
-    return { args: [...profile, join(dir, contender.program.file ?? 'consumer.js')], cwd: dir };
+    return { args: [...nodeArgs, join(dir, contender.program.file ?? 'consumer.js')], cwd: dir };
   }
-  return { args: [...profile, '-r', REGISTER_TRANSPILED, join(BENCH_DIR, 'workers', contender.program.typescript)], cwd: REPO_ROOT };
+  return { args: [...nodeArgs, '-r', REGISTER_TRANSPILED, join(BENCH_DIR, 'workers', contender.program.typescript)], cwd: REPO_ROOT };
 }

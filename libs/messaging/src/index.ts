@@ -64,7 +64,13 @@ export type { OutgoingMessage, PublishOptions } from './publishing/outgoing-mess
 export { SchedulingModule } from './scheduling/scheduling.module';
 export { MessageScheduler, type ScheduledMessage, type ScheduleOptions } from './scheduling/message-scheduler';
 export { ScheduledMessageRelay, type ScheduledOutcome } from './scheduling/scheduled-message-relay';
-export { ScheduleCancellations, MemoryScheduleCancellations, type ScheduleCancellationStore } from './scheduling/schedule-cancellations';
+export {
+  CANCELLATION_PRUNE_EVERY_MS,
+  DROPPED_CANCELLATION_RETENTION_MS,
+  MemoryScheduleCancellations,
+  ScheduleCancellations,
+  type ScheduleCancellationStore,
+} from './scheduling/schedule-cancellations';
 export { InvalidScheduleError, UnknownMessageTypeError } from './scheduling/schedule-errors';
 export { dueAtOf, nextHopMs, PAST_GRACE_MS, type ScheduleWhen } from './scheduling/schedule-time';
 export {

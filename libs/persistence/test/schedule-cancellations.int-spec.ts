@@ -1,7 +1,8 @@
 // Integration: the database store of cancelled schedules keeps a cancellation while its message may still come, and
 // forgets it a day after the message was dropped, on PostgreSQL and on the embedded PGlite.
 import { eq } from 'drizzle-orm';
-import { DatabaseScheduleCancellations, DROPPED_CANCELLATION_RETENTION_MS } from '../src/scheduling/database-schedule-cancellations';
+import { DROPPED_CANCELLATION_RETENTION_MS } from '@app/messaging';
+import { DatabaseScheduleCancellations } from '../src/scheduling/database-schedule-cancellations';
 import { MESSAGING_MIGRATIONS_FOLDER, openDatabase, type DatabaseHandle } from '../src/database/database';
 import { scheduleCancellations } from '../src/database/messaging-tables';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';

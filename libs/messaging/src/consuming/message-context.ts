@@ -18,10 +18,12 @@ export interface MessageContextResources {}
 export type MessageTransaction = MessageContextResources extends { transaction: infer T } ? T : unknown;
 
 /**
- * Where a context keeps the idempotency store's transaction: a property under a symbol of this module, not a WeakMap
- * entry per delivery (an entry in a WeakMap cost about 1 µs a delivery, mostly in the garbage collector).
+ * Where a context keeps what is bound to it per delivery (the idempotency store's transaction, the scheduler):
+ * properties under symbols of this module, not WeakMap entries (an entry in a WeakMap cost about 1 µs a delivery,
+ * mostly in the garbage collector).
  */
 const TRANSACTION = Symbol('transaction');
+const SCHEDULER = Symbol('scheduler');
 
 /** Internal: hands the handler the idempotency store's transaction (see @Idempotent with the database store). */
 export function bindTransaction(context: MessageContext, transaction: unknown): void {
@@ -39,11 +41,9 @@ export interface ContextScheduler {
   cancel(token: string, options?: { transaction?: MessageTransaction }): Promise<void>;
 }
 
-const schedulers = new WeakMap<MessageContext, ContextScheduler>();
-
 /** Internal: hands the handler's context the scheduler (SchedulingModule's consume step). */
 export function bindScheduler(context: MessageContext, scheduler: ContextScheduler): void {
-  schedulers.set(context, scheduler);
+  context[SCHEDULER] = scheduler;
 }
 
 /** Only the contexts whose owned headers are wrong are kept here: the usual delivery costs no entry. */
@@ -71,8 +71,9 @@ export class MessageContext {
    */
   readonly redeliveries: number;
   readonly publishedAt?: Date;
-  /** See bindTransaction. */
+  /** See bindTransaction and bindScheduler. */
   [TRANSACTION]?: unknown;
+  [SCHEDULER]?: ContextScheduler;
 
   constructor(
     private readonly raw: ConsumeMessage,
@@ -138,7 +139,7 @@ export class MessageContext {
   }
 
   private scheduler(): ContextScheduler {
-    const scheduler = schedulers.get(this);
+    const scheduler = this[SCHEDULER];
     if (!scheduler) throw new Error(`${this.handler} cannot schedule: import SchedulingModule.forRoot() in the application`);
     return scheduler;
   }

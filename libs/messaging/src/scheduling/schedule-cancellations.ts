@@ -16,13 +16,16 @@ export interface ScheduleCancellationStore {
   dropped?(token: string): Promise<void>;
 }
 
-/** How long the memory store keeps a cancellation once its message was dropped. */
-const MEMORY_RETENTION_MS = 24 * 3600 * 1000;
+/** How long a store keeps a cancellation once its message was dropped: its redeliveries come well within that. */
+export const DROPPED_CANCELLATION_RETENTION_MS = 24 * 3600 * 1000;
+/** Forgetting the expired cancellations is piggybacked on a drop, at most this often. */
+export const CANCELLATION_PRUNE_EVERY_MS = 60_000;
 
 /** Per process: enough for tests and a single instance that never restarts. */
 export class MemoryScheduleCancellations implements ScheduleCancellationStore {
   /** Token -> when its message was dropped (undefined: not yet). */
   private readonly tokens = new Map<string, number | undefined>();
+  private lastPrune = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -38,8 +41,10 @@ export class MemoryScheduleCancellations implements ScheduleCancellationStore {
   dropped(token: string): Promise<void> {
     const now = this.now();
     if (this.tokens.has(token)) this.tokens.set(token, this.tokens.get(token) ?? now);
+    if (now - this.lastPrune < CANCELLATION_PRUNE_EVERY_MS) return Promise.resolve();
+    this.lastPrune = now;
     for (const [other, droppedAt] of this.tokens) {
-      if (droppedAt !== undefined && now - droppedAt > MEMORY_RETENTION_MS) this.tokens.delete(other);
+      if (droppedAt !== undefined && now - droppedAt > DROPPED_CANCELLATION_RETENTION_MS) this.tokens.delete(other);
     }
     return Promise.resolve();
   }

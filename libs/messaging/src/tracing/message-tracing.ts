@@ -84,13 +84,7 @@ export function tracePublish<T>(message: OutgoingMessage, send: () => Promise<T>
   );
   const spanContext = trace.setSpan(parent, span);
   injectTraceContext(headers, spanContext);
-  // Ended from the send's own promise rather than in an async wrapper (finish): one promise per publish, not three.
-  try {
-    return endAfter(span, () => context.with(spanContext, send)) as Promise<T>;
-  } catch (error) {
-    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- rejects with what was thrown, as an async function would
-    return Promise.reject(error);
-  }
+  return endAfterAsync(span, () => context.with(spanContext, send));
 }
 
 /** Runs the handling of `raw` in a CONSUMER span, child of the context the message carries. */
@@ -122,7 +116,7 @@ export function traceConsume<T>(raw: ConsumeMessage, queue: string, correlationI
 export function traceInternal<T>(name: string, attributes: Record<string, string | number>, work: () => Promise<T>): Promise<T> {
   if (!isTracing()) return work();
   const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes });
-  return finish(span, () => context.with(trace.setSpan(context.active(), span), work));
+  return endAfterAsync(span, () => context.with(trace.setSpan(context.active(), span), work));
 }
 
 /** Marks the active span (if any) as failed with `error`, without ending it. */
@@ -150,8 +144,9 @@ export function activeTraceIds(): { traceId?: string; spanId?: string } {
 }
 
 /**
- * Ends `span` when `work` is done, as finish() does, but synchronously when `work` is: a delivery handled without
- * waiting on anything then makes no promise for the span (one per message on the consume path).
+ * Ends `span` when `work` is done (failed with its error, if any), synchronously when `work` is: a delivery handled
+ * without waiting on anything then makes no promise for the span (one per message on the consume path). Ended from
+ * the work's own promise rather than in an async wrapper: one promise per span, not three.
  */
 function endAfter<T>(span: Span, work: () => T | Promise<T>): T | Promise<T> {
   let result: T | Promise<T>;
@@ -182,13 +177,12 @@ function endFailed(span: Span, error: unknown): void {
   span.end();
 }
 
-async function finish<T>(span: Span, work: () => T | Promise<T>): Promise<T> {
+/** endAfter for asynchronous work: what `work` throws at once rejects the promise, as an async function would. */
+function endAfterAsync<T>(span: Span, work: () => Promise<T>): Promise<T> {
   try {
-    return await work();
+    return endAfter(span, work) as Promise<T>;
   } catch (error) {
-    markFailed(span, error);
-    throw error;
-  } finally {
-    span.end();
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- rejects with what was thrown, as an async function would
+    return Promise.reject(error);
   }
 }

@@ -3,15 +3,10 @@
 // the message it cancels by a day (the message's redeliveries must still find it), then it is deleted: the table holds
 // the cancellations still waiting for their message, not every cancellation ever made.
 import { and, eq, isNotNull, lt, sql } from 'drizzle-orm';
-import type { ScheduleCancellationStore } from '@app/messaging';
+import { CANCELLATION_PRUNE_EVERY_MS, DROPPED_CANCELLATION_RETENTION_MS, type ScheduleCancellationStore } from '@app/messaging';
 import type { Database, Transaction } from '../database/database';
 import { scheduleCancellations } from '../database/messaging-tables';
 import { DATABASE_DEPENDENCY } from '../database/postgres-errors';
-
-/** How long a cancellation is kept once its message came due and was dropped. */
-export const DROPPED_CANCELLATION_RETENTION_MS = 24 * 3600 * 1000;
-/** Deleting the expired rows is piggybacked on a drop, at most this often. */
-const PRUNE_EVERY_MS = 60_000;
 
 export class DatabaseScheduleCancellations implements ScheduleCancellationStore {
   readonly dependency = DATABASE_DEPENDENCY;
@@ -40,7 +35,7 @@ export class DatabaseScheduleCancellations implements ScheduleCancellationStore 
       .update(scheduleCancellations)
       .set({ droppedAt: sql`coalesce(${scheduleCancellations.droppedAt}, now())` })
       .where(eq(scheduleCancellations.token, token));
-    if (this.now() - this.lastPrune >= PRUNE_EVERY_MS) {
+    if (this.now() - this.lastPrune >= CANCELLATION_PRUNE_EVERY_MS) {
       this.lastPrune = this.now();
       await this.prune();
     }
