@@ -3,7 +3,7 @@
 // handler is down it pauses (its consumer is cancelled, so the broker keeps the messages) and resumes when it is back.
 import { Logger } from '@nestjs/common';
 import type { ChannelWrapper } from 'amqp-connection-manager';
-import type { ConsumeMessage, Options } from 'amqplib';
+import type { Channel, ConsumeMessage, Options } from 'amqplib';
 import type { AmqpConnection } from '../connection/amqp-connection';
 import { GIVE_BACK } from '../connection/broker-semantics';
 import { errorMessage } from '../dead-letter/dead-letter-headers';
@@ -81,7 +81,7 @@ export class MessageConsumer implements DeliveryChannel {
       name: `consumer:${queue}`,
       // Retry and dead-letter copies wait for a connection no longer than a publish does.
       publishTimeout: options.publishTimeoutMs,
-      setup: async (channel: Parameters<Topology['declareHandlerQueue']>[0]) => {
+      setup: async (channel: Channel) => {
         this.generation++;
         this.channelReady = false;
         // Judged again for each connection: after a reconnect the broker may be another version (a rolling upgrade).
@@ -99,6 +99,9 @@ export class MessageConsumer implements DeliveryChannel {
           deliveryLimit: options.maxRedeliveries + 2,
         });
         await topology.declareDelaysFor(declaring, queue, await delays.mechanism());
+        // Here rather than as consume()'s prefetch option, which amqp-connection-manager sends without awaiting its
+        // reply: a channel closed before the reply would reject it unhandled (as for an ordered handler's partitions).
+        await channel.prefetch(this.handler.prefetch);
       },
     });
     this.channel.on('error', (error: Error) => {
@@ -123,10 +126,10 @@ export class MessageConsumer implements DeliveryChannel {
         const channel = this.channel;
         const wanted = this.consuming && this.waitingFor.length === 0;
         if (!channel || wanted === this.registered) return;
-        const { queue, prefetch } = this.handler;
+        const { queue } = this.handler;
         if (wanted) {
           this.registered = true;
-          await channel.consume(queue, (raw) => this.onDelivery(raw), { prefetch });
+          await channel.consume(queue, (raw) => this.onDelivery(raw));
           if (this.resumable) this.logger.log({ event: 'consumer.resumed', queue });
         } else {
           this.registered = false;
